@@ -1,0 +1,96 @@
+"""The provider's exception family: cheap to import, so DAG files and sensors can catch them by name."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from airflow_provider_dataworks._compat import AirflowException, AirflowFailException
+
+
+class DataWorksConfigError(AirflowException):
+    """A connection or argument that can never work; raised before any network call."""
+
+
+class DataWorksAPIError(AirflowException):
+    """A DataWorks OpenAPI call failed; carries what support needs to find the call."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: str,
+        code: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.dataworks_message = message
+        self.action = action
+        self.code = code
+        self.status_code = status_code
+        self.request_id = request_id
+        self.retry_after = retry_after
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        status = f"HTTP {self.status_code}" if self.status_code is not None else "no HTTP status"
+        request = self.request_id or "none"
+        return (
+            f"DataWorks {self.action} failed: {self.code or 'no error code'} ({status}): "
+            f"{self.dataworks_message} [RequestId: {request}]"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {
+            "action": self.action,
+            "code": self.code,
+            "status_code": self.status_code,
+            "request_id": self.request_id,
+            "retry_after": self.retry_after,
+        }
+        return (_rebuild_api_error, (type(self), self.dataworks_message, kwargs))
+
+
+def _rebuild_api_error(cls: type[DataWorksAPIError], message: str, kwargs: dict[str, Any]) -> DataWorksAPIError:
+    """Unpickle helper: exceptions with keyword-only arguments need it to cross process boundaries."""
+    return cls(message, **kwargs)
+
+
+class DataWorksTransientError(DataWorksAPIError):
+    """A failure that may pass: 5xx, gateway pages, connection errors, timeouts."""
+
+    retryable = True
+
+
+class DataWorksThrottlingError(DataWorksTransientError):
+    """Flow control (Throttling*, HTTP 429): retried after the advertised delay."""
+
+
+class DataWorksTransportError(DataWorksTransientError):
+    """No usable answer: connection refused or dropped, timeout, or a body that is not DataWorks JSON."""
+
+
+class DataWorksAuthError(DataWorksAPIError):
+    """Credentials, signature or permission rejected; retrying cannot help."""
+
+
+class DataWorksQuotaExceededError(DataWorksAPIError):
+    """An edition quota or daily call limit is used up (Throttling.Resource, Throttling.Api.Risk)."""
+
+
+class DataWorksInvalidRequestError(DataWorksAPIError):
+    """DataWorks rejected the parameters of the call."""
+
+
+class DataWorksInstanceNotFoundError(DataWorksInvalidRequestError):
+    """The workflow or task instance asked for does not exist."""
+
+
+class DataWorksWorkflowInstanceFailed(AirflowFailException):
+    """A workflow instance ended in Failure; terminal for the task (no retries, honours soft_fail)."""
+
+
+class DataWorksWorkflowCreateFailed(AirflowFailException):
+    """CreateWorkflowInstances reported CreateFailure; the run never started."""

@@ -1,0 +1,112 @@
+"""DataWorksWorkflowInstanceTrigger: the deferrable wait, run by the triggerer on its event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
+from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+from airflow_provider_dataworks.waiting import (
+    TIMEOUT,
+    error_event,
+    find_scheduled_instance,
+    wait_for_workflow_instances,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+#: Seconds a user-kill may spend stopping instances before the triggerer moves on.
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+class DataWorksWorkflowInstanceTrigger(BaseTrigger):
+    """Wait until every given workflow instance is Success or Failure, or until `end_time`.
+
+    Its kwargs are plain values only (ids, the conn id, intervals, an absolute deadline), never secrets, so it
+    serializes safely and a restarted triggerer resumes the same wait without starting the deadline over.
+
+    :param workflow_instance_ids: instances to wait for; empty when `lookup` finds the instance.
+    :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
+    :param lookup: ``{"workflow_id", "biz_date" (epoch ms), "project_id", "env_type"}`` to wait first for the
+        scheduled instance of that data date to exist.
+    :param dataworks_conn_id: connection to use (looked up off the event loop).
+    :param poll_interval: seconds between polls of an unfinished instance.
+    :param stop_on_kill: stop the instances when a user kills the deferred task (Airflow 3.3+ ``on_kill``).
+    """
+
+    def __init__(
+        self,
+        workflow_instance_ids: list[int],
+        end_time: float,
+        lookup: dict[str, Any] | None = None,
+        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        poll_interval: float = 300.0,
+        retry_limit: int = 5,
+        retry_delay: float = 2.0,
+        stop_on_kill: bool = False,
+    ) -> None:
+        super().__init__()
+        self.workflow_instance_ids = [int(i) for i in workflow_instance_ids]
+        self.end_time = float(end_time)
+        self.lookup = dict(lookup) if lookup else None
+        self.dataworks_conn_id = dataworks_conn_id
+        self.poll_interval = float(poll_interval)
+        self.retry_limit = int(retry_limit)
+        self.retry_delay = float(retry_delay)
+        self.stop_on_kill = bool(stop_on_kill)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Classpath and JSON-primitive kwargs: enough to rebuild the same wait elsewhere."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "workflow_instance_ids": list(self.workflow_instance_ids),
+                "end_time": self.end_time,
+                "lookup": self.lookup,
+                "dataworks_conn_id": self.dataworks_conn_id,
+                "poll_interval": self.poll_interval,
+                "retry_limit": self.retry_limit,
+                "retry_delay": self.retry_delay,
+                "stop_on_kill": self.stop_on_kill,
+            },
+        )
+
+    def _hook(self) -> DataWorksHook:
+        return DataWorksHook(self.dataworks_conn_id, retry_limit=self.retry_limit, retry_delay=self.retry_delay)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Yield exactly one event: success, failure, timeout or error."""
+        yield TriggerEvent(await self._wait())
+
+    async def _wait(self) -> dict[str, Any]:
+        if time.time() >= self.end_time:
+            return {"status": TIMEOUT, "instances": [], "pending_ids": self.workflow_instance_ids}
+        hook = self._hook()
+        try:
+            await hook.aget_conn()
+            ids = self.workflow_instance_ids
+            if not ids and self.lookup:
+                found = await find_scheduled_instance(
+                    hook, self.lookup, poll_interval=self.poll_interval, deadline=self.end_time
+                )
+                if "Id" not in found:
+                    return found
+                ids = [int(found["Id"])]
+            return await wait_for_workflow_instances(
+                hook, ids, poll_interval=self.poll_interval, deadline=self.end_time
+            )
+        except (DataWorksAPIError, DataWorksConfigError) as err:
+            return error_event(err)
+
+    async def on_kill(self) -> None:
+        """A user killed the deferred task: stop the DataWorks instances this wait was started for."""
+        if not (self.stop_on_kill and self.workflow_instance_ids):
+            return
+        stop = self._hook().astop_workflow_instances(self.workflow_instance_ids)
+        result = await asyncio.wait_for(stop, timeout=STOP_TIMEOUT_SECONDS)
+        self.log.info("Stopped DataWorks workflow instances %s: %s", self.workflow_instance_ids, result)

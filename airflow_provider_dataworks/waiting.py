@@ -1,0 +1,190 @@
+"""The one wait loop: poll workflow instances until all are terminal or a deadline passes.
+
+The trigger runs it on the triggerer's event loop; the run operator's blocking mode runs the very same coroutine
+with `asyncio.run`, so deferrable and blocking waits cannot drift apart. Results are plain-JSON event payloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
+from airflow_provider_dataworks.status import TERMINAL_STATUSES, WorkflowInstanceStatus, format_biz_date
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+log = logging.getLogger(__name__)
+
+SUCCESS, FAILURE, TIMEOUT, ERROR = "success", "failure", "timeout", "error"
+
+
+def status_of(instance: dict[str, Any]) -> str:
+    """The instance's Status, warning once per poll about values DataWorks does not document."""
+    status = str(instance.get("Status"))
+    if not WorkflowInstanceStatus.is_known(status):
+        log.warning("Workflow instance %s has unknown status %r; still waiting.", instance.get("Id"), status)
+    return status
+
+
+def is_terminal(instance: dict[str, Any]) -> bool:
+    """Success and Failure are the only final states; anything else (known or not) means keep waiting."""
+    return status_of(instance) in TERMINAL_STATUSES
+
+
+def describe(instance: dict[str, Any]) -> str:
+    """One line naming an instance for logs and failure messages."""
+    return (
+        f"workflow instance {instance.get('Id')} ({instance.get('Name')!r}) status {instance.get('Status')}, "
+        f"BizDate {format_biz_date(instance.get('BizDate'))}"
+    )
+
+
+def finished_event(instances: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The payload for instances that are all terminal: success only if none failed."""
+    failed = [i["Id"] for i in instances if i.get("Status") == WorkflowInstanceStatus.FAILURE]
+    return {"status": FAILURE if failed else SUCCESS, "instances": list(instances), "failed_ids": failed}
+
+
+def error_event(err: DataWorksAPIError | DataWorksConfigError) -> dict[str, Any]:
+    """The payload for an error that polling cannot cure: enough to rebuild the same exception on the worker."""
+    if isinstance(err, DataWorksConfigError):
+        return {"status": ERROR, "error_class": type(err).__name__, "message": str(err)}
+    return {
+        "status": ERROR,
+        "error_class": type(err).__name__,
+        "message": err.dataworks_message,
+        "action": err.action,
+        "code": err.code,
+        "status_code": err.status_code,
+        "request_id": err.request_id,
+    }
+
+
+def select_scheduled_instance(instances: Sequence[dict[str, Any]], lookup: dict[str, Any]) -> dict[str, Any] | None:
+    """The one scheduled (`Normal`) instance of a workflow for a data date; None if not created yet.
+
+    Several scheduled instances on one date (an hourly workflow) are ambiguous: fail and ask for the id.
+    """
+    scheduled = [i for i in instances if i.get("Type") == "Normal"]
+    if len(scheduled) > 1:
+        ids = ", ".join(str(i.get("Id")) for i in scheduled)
+        raise DataWorksConfigError(
+            f"Workflow {lookup['workflow_id']} has {len(scheduled)} scheduled instances for data date "
+            f"{format_biz_date(lookup['biz_date'])} (ids {ids}); pass workflow_instance_id to choose one."
+        )
+    return scheduled[0] if scheduled else None
+
+
+async def find_scheduled_instance(
+    hook: DataWorksHook, lookup: dict[str, Any], *, poll_interval: float, deadline: float
+) -> dict[str, Any]:
+    """Poll ListWorkflowInstances until the scheduled instance of `lookup` exists; returns it or an end event.
+
+    The list call pages through results with blocking retries, so it runs in a worker thread.
+    """
+    while True:
+        try:
+            found = await asyncio.to_thread(lookup_scheduled_instance, hook, lookup)
+        except DataWorksConfigError as err:
+            return error_event(err)
+        except DataWorksAPIError as err:
+            if not err.retryable:
+                return error_event(err)
+            log.warning("%s; will look again in %s s.", err, poll_interval)
+            found = None
+        if found is not None:
+            return found
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            return {"status": TIMEOUT, "instances": [], "pending_ids": []}
+        log.info(
+            "No scheduled instance of workflow %s for %s yet; waiting.",
+            lookup["workflow_id"],
+            format_biz_date(lookup["biz_date"]),
+        )
+        await asyncio.sleep(min(poll_interval, remaining))
+
+
+def lookup_scheduled_instance(hook: DataWorksHook, lookup: dict[str, Any]) -> dict[str, Any] | None:
+    """One ListWorkflowInstances lookup of the scheduled instance (blocking; retries inside the hook)."""
+    instances = hook.list_workflow_instances(
+        biz_date=lookup["biz_date"],
+        project_id=lookup.get("project_id"),
+        workflow_id=lookup["workflow_id"],
+        env_type=lookup.get("env_type"),
+        instance_type="Normal",
+    )
+    return select_scheduled_instance(instances, lookup)
+
+
+async def wait_for_workflow_instances(
+    hook: DataWorksHook,
+    instance_ids: Sequence[int],
+    *,
+    poll_interval: float,
+    deadline: float,
+) -> dict[str, Any]:
+    """Poll each unfinished instance every `poll_interval` s until all are terminal or `deadline` (epoch s).
+
+    Transient errors are retried inside the hook; if they outlast its retry budget the loop logs and polls
+    again next round (one API blip never ends a wait). A permanent error ends the wait with an error event.
+    """
+    latest: dict[int, dict[str, Any]] = {}
+    pending = list(instance_ids)
+    while True:
+        for instance_id in list(pending):
+            try:
+                instance = await hook.aget_workflow_instance(instance_id)
+            except DataWorksAPIError as err:
+                if not err.retryable:
+                    return error_event(err)
+                log.warning("%s; will poll again in %s s.", err, poll_interval)
+                continue
+            latest[instance_id] = instance
+            log.info("DataWorks %s.", describe(instance))
+            if is_terminal(instance):
+                pending.remove(instance_id)
+        if not pending:
+            return finished_event([latest[i] for i in instance_ids])
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            return {
+                "status": TIMEOUT,
+                "instances": [latest[i] for i in instance_ids if i in latest],
+                "pending_ids": pending,
+            }
+        await asyncio.sleep(min(poll_interval, remaining))
+
+
+def raise_for_event(event: dict[str, Any], console: str) -> list[dict[str, Any]]:
+    """Worker side of a wait: the instances on success; the family's exception for a failure or an error.
+
+    Callers handle a `timeout` event before this (a sensor times out; an operator stops its instances first).
+    """
+    from airflow_provider_dataworks import exceptions
+
+    status = event.get("status")
+    if status == SUCCESS:
+        return list(event["instances"])
+    if status == FAILURE:
+        failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
+        details = "; ".join(describe(i) for i in failed)
+        raise exceptions.DataWorksWorkflowInstanceFailed(f"DataWorks {details}. Console: {console}")
+    if status == ERROR:
+        kind = getattr(exceptions, str(event.get("error_class")), None)
+        if kind is not None and issubclass(kind, exceptions.DataWorksAPIError):
+            raise kind(
+                event["message"],
+                action=event["action"],
+                code=event.get("code"),
+                status_code=event.get("status_code"),
+                request_id=event.get("request_id"),
+            )
+        raise exceptions.DataWorksConfigError(str(event.get("message")))
+    raise exceptions.DataWorksConfigError(f"Unexpected event from the DataWorks trigger: {event!r}")
