@@ -5,13 +5,13 @@ from __future__ import annotations
 try:
     from airflow.sdk import BaseHook
 except ImportError:  # Airflow 2
-    from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
+    from airflow.hooks.base import BaseHook  # type: ignore[attr-defined,no-redef,unused-ignore]
 
 try:
     from airflow.sdk import BaseOperator, BaseOperatorLink, BaseSensorOperator
 except ImportError:  # Airflow 2
-    from airflow.models import BaseOperator, BaseOperatorLink  # type: ignore[no-redef,assignment]
-    from airflow.sensors.base import BaseSensorOperator  # type: ignore[no-redef,assignment]
+    from airflow.models import BaseOperator, BaseOperatorLink  # type: ignore[no-redef,assignment,unused-ignore]
+    from airflow.sensors.base import BaseSensorOperator  # type: ignore[no-redef,assignment,unused-ignore]
 
 try:
     from airflow.sdk.exceptions import (
@@ -22,7 +22,7 @@ try:
         TaskDeferralError,
     )
 except ImportError:  # Airflow 2
-    from airflow.exceptions import (  # type: ignore[assignment,no-redef]
+    from airflow.exceptions import (  # type: ignore[assignment,no-redef,unused-ignore]
         AirflowException,
         AirflowFailException,
         AirflowNotFoundException,
@@ -33,7 +33,7 @@ except ImportError:  # Airflow 2
 try:
     from airflow.sdk.configuration import conf
 except ImportError:  # Airflow 2
-    from airflow.configuration import conf  # type: ignore[no-redef]
+    from airflow.configuration import conf  # type: ignore[no-redef,unused-ignore]
 
 __all__ = [
     "AirflowException",
@@ -52,7 +52,7 @@ try:
     from airflow.sdk import PokeReturnValue
     from airflow.sdk.exceptions import AirflowSensorTimeout
 except ImportError:  # Airflow 2
-    from airflow.exceptions import AirflowSensorTimeout  # type: ignore[assignment,no-redef]
-    from airflow.sensors.base import PokeReturnValue  # type: ignore[no-redef]
+    from airflow.exceptions import AirflowSensorTimeout  # type: ignore[assignment,no-redef,unused-ignore]
+    from airflow.sensors.base import PokeReturnValue  # type: ignore[no-redef,unused-ignore]
 
 __all__ += ["AirflowSensorTimeout", "PokeReturnValue"]

@@ -29,7 +29,7 @@ class DataWorksAPIError(AirflowException):
         self.dataworks_message = message
         self.action = action
         self.code = code
-        self.status_code = status_code
+        self.status_code = status_code  # type: ignore[assignment]  # Airflow 3 declares an HTTPStatus default
         self.request_id = request_id
         self.retry_after = retry_after
         super().__init__(self._describe())
@@ -94,3 +94,7 @@ class DataWorksWorkflowInstanceFailed(AirflowFailException):
 
 class DataWorksWorkflowCreateFailed(AirflowFailException):
     """CreateWorkflowInstances reported CreateFailure; the run never started."""
+
+
+class DataWorksWaitTimeout(AirflowException):
+    """The wait for DataWorks ran past the task's `timeout`; the run operator stops its instances first."""

@@ -42,8 +42,8 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
     :param env_type: ``Prod`` or ``Dev`` (default: the connection's ``env_type`` extra, else Prod).
     :param dataworks_conn_id: the DataWorks connection.
     :param deferrable: hand the wait to the triggerer (default: ``[operators] default_deferrable``).
-    :param retry_limit: hook retries of a transient API failure within one poll.
-    :param retry_delay: base seconds of the backoff between those retries.
+    :param api_retry_limit: hook retries of a transient API failure within one poll.
+    :param api_retry_delay: base seconds of the backoff between those retries.
     """
 
     template_fields = ("workflow_instance_id", "workflow_id", "biz_date", "project_id", "env_type", "dataworks_conn_id")
@@ -61,8 +61,8 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
         dataworks_conn_id: str = DataWorksHook.default_conn_name,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poke_interval: float = DEFAULT_POKE_INTERVAL,
-        retry_limit: int = 5,
-        retry_delay: float = 2.0,
+        api_retry_limit: int = 5,
+        api_retry_delay: float = 2.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(poke_interval=poke_interval, **kwargs)
@@ -78,8 +78,8 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
         self.env_type = env_type
         self.dataworks_conn_id = dataworks_conn_id
         self.deferrable = deferrable
-        self.retry_limit = retry_limit
-        self.retry_delay = retry_delay
+        self.api_retry_limit = api_retry_limit
+        self.api_retry_delay = api_retry_delay
         self._found_instance_id: int | None = None
 
     @property
@@ -87,7 +87,7 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
         """One hook per task run, created on first use (never at DAG parse time)."""
         if not hasattr(self, "_hook"):
             self._hook = DataWorksHook(
-                self.dataworks_conn_id, retry_limit=self.retry_limit, retry_delay=self.retry_delay
+                self.dataworks_conn_id, retry_limit=self.api_retry_limit, retry_delay=self.api_retry_delay
             )
         return self._hook
 
@@ -159,8 +159,8 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
                 lookup=None if instance_id else self._lookup(),
                 dataworks_conn_id=self.dataworks_conn_id,
                 poll_interval=self.poke_interval,
-                retry_limit=self.retry_limit,
-                retry_delay=self.retry_delay,
+                retry_limit=self.api_retry_limit,
+                retry_delay=self.api_retry_delay,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout),
