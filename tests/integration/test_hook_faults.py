@@ -1,0 +1,137 @@
+"""Every emulator fault kind, through the hook: transient ones end in the right value, permanent ones raise."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_provider_dataworks.exceptions import (
+    DataWorksAuthError,
+    DataWorksInstanceNotFoundError,
+    DataWorksInvalidRequestError,
+    DataWorksQuotaExceededError,
+    DataWorksThrottlingError,
+    DataWorksTransientError,
+    DataWorksTransportError,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+TRANSIENT = [
+    pytest.param("throttle", {}, id="throttle-400"),
+    pytest.param("throttle", {"retry_after_ms": 50}, id="throttle-429-retry-after"),
+    pytest.param("server_error", {}, id="503"),
+    pytest.param("server_error", {"status": 500, "code": "InternalError.System"}, id="500-system"),
+    pytest.param("html_502", {}, id="html-502"),
+    pytest.param("malformed_json", {}, id="malformed-json"),
+    pytest.param("slow", {"delay": 2.5}, id="slow-past-read-timeout"),
+    pytest.param("drop", {}, id="dropped-connection"),
+]
+
+PERMANENT = [
+    pytest.param("error", {"status": 403, "code": "Forbidden.RAM"}, DataWorksAuthError, "Forbidden.RAM", id="ram"),
+    pytest.param(
+        "throttle", {"code": "Throttling.Resource"}, DataWorksQuotaExceededError, "Throttling.Resource", id="quota"
+    ),
+    pytest.param(
+        "error",
+        {"status": 400, "code": "InvalidParameter"},
+        DataWorksInvalidRequestError,
+        "InvalidParameter",
+        id="bad-parameter",
+    ),
+    pytest.param(
+        "missing_instance", {}, DataWorksInstanceNotFoundError, "WorkflowInstance.Missing", id="missing-instance"
+    ),
+]
+
+
+@pytest.fixture
+def instance_id(dataworks_emulator):
+    return dataworks_emulator.add_workflow_instance(
+        workflow_id=501, name="daily", biz_date="2026-11-27", statuses=["Success"]
+    )
+
+
+@pytest.mark.parametrize(("kind", "options"), TRANSIENT)
+def test_transient_fault_is_retried_to_the_right_value(dataworks_emulator, hook, instance_id, kind, options):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", kind, times=2, **options)
+    assert hook.get_workflow_instance(instance_id)["Status"] == "Success"
+    calls = dataworks_emulator.calls("GetWorkflowInstance")
+    assert len(calls) == 3
+    assert [c.fault for c in calls] == [kind, kind, None]
+
+
+@pytest.mark.parametrize(("kind", "options"), TRANSIENT)
+async def test_transient_fault_is_retried_without_blocking_the_loop(
+    dataworks_emulator, hook, instance_id, kind, options
+):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", kind, times=1, **options)
+    instance = await hook.aget_workflow_instance(instance_id)
+    assert instance["Status"] == "Success"
+    assert len(dataworks_emulator.calls("GetWorkflowInstance")) == 2
+
+
+@pytest.mark.parametrize(("kind", "options", "error", "code"), PERMANENT)
+def test_permanent_fault_raises_at_once(dataworks_emulator, hook, instance_id, kind, options, error, code):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", kind, times=1, **options)
+    with pytest.raises(error) as raised:
+        hook.get_workflow_instance(instance_id)
+    err = raised.value
+    assert not err.retryable
+    assert (err.action, err.code) == ("GetWorkflowInstance", code)
+    assert err.request_id and err.request_id in str(err)
+    assert code in str(err)
+    assert len(dataworks_emulator.calls("GetWorkflowInstance")) == 1
+
+
+@pytest.mark.parametrize(("kind", "options", "error", "code"), PERMANENT)
+async def test_permanent_fault_raises_at_once_async(dataworks_emulator, hook, instance_id, kind, options, error, code):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", kind, times=1, **options)
+    with pytest.raises(error, match=code):
+        await hook.aget_workflow_instance(instance_id)
+    assert len(dataworks_emulator.calls("GetWorkflowInstance")) == 1
+
+
+def test_unknown_instance_is_not_found(hook):
+    with pytest.raises(DataWorksInstanceNotFoundError) as raised:
+        hook.get_workflow_instance(424242)
+    assert raised.value.status_code == 400
+    assert raised.value.request_id
+
+
+def test_retries_are_bounded(dataworks_emulator, make_hook, instance_id):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "server_error", times=10)
+    with pytest.raises(DataWorksTransientError) as raised:
+        make_hook(retry_limit=2).get_workflow_instance(instance_id)
+    assert raised.value.status_code == 503
+    assert len(dataworks_emulator.calls("GetWorkflowInstance")) == 3
+
+
+def test_transport_errors_name_what_happened(dataworks_emulator, make_hook, instance_id):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "html_502", times=1)
+    with pytest.raises(DataWorksTransportError, match="not DataWorks JSON"):
+        make_hook(retry_limit=0).get_workflow_instance(instance_id)
+
+
+def test_retry_after_header_is_honoured(dataworks_emulator, hook, instance_id):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "throttle", times=1, retry_after_ms=400)
+    assert hook.get_workflow_instance(instance_id)["Status"] == "Success"
+    first, second = dataworks_emulator.calls("GetWorkflowInstance")
+    assert second.timestamp - first.timestamp >= 0.4
+
+
+def test_throttling_error_carries_retry_after(dataworks_emulator, make_hook, instance_id):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "throttle", times=1, retry_after_ms=1500)
+    with pytest.raises(DataWorksThrottlingError) as raised:
+        make_hook(retry_limit=0).get_workflow_instance(instance_id)
+    assert raised.value.retry_after == 1.5
+    assert raised.value.status_code == 429
+
+
+def test_faults_on_other_actions_are_retried_too(dataworks_emulator, hook):
+    dataworks_emulator.add_workflow(id=903, name="w", creating_reads=0)
+    dataworks_emulator.inject_fault("CreateWorkflowInstances", "server_error", times=1)
+    dataworks_emulator.inject_fault("ListProjects", "drop", times=1)
+    assert hook.create_workflow_instances(903, name="r", biz_dates=[("2026-11-27", "2026-11-27")])
+    assert hook.test_connection()[0]
+    assert len(dataworks_emulator.calls("CreateWorkflowInstances")) == 2
