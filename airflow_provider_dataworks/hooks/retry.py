@@ -16,7 +16,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError
@@ -34,7 +34,7 @@ def is_retryable(err: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """`retry_limit` retries after the first attempt, waiting ~`retry_delay` * 2**n (+ jitter), capped."""
+    """`retry_limit` retries after the first attempt, each waiting a random 0..`retry_delay` * 2**n s, capped."""
 
     retry_limit: int = 5
     retry_delay: float = 2.0
@@ -47,13 +47,12 @@ class RetryPolicy:
             raise ValueError(f"retry_delay must be 0 or more seconds, not {self.retry_delay}.")
 
     def wait_seconds(self, state: RetryCallState) -> float:
-        """Honour the server's retry-after when given; otherwise exponential backoff with jitter."""
+        """Honour the server's retry-after when given; otherwise exponential backoff with full jitter."""
         err = state.outcome.exception() if state.outcome else None
         retry_after = getattr(err, "retry_after", None)
         if retry_after:
             return float(min(retry_after, MAX_RETRY_AFTER_SECONDS))
-        backoff = wait_exponential_jitter(initial=self.retry_delay, max=self.max_delay, jitter=self.retry_delay)
-        return float(backoff(state))
+        return float(wait_random_exponential(multiplier=self.retry_delay, max=self.max_delay)(state))
 
     def _options(self) -> dict[str, Any]:
         return {

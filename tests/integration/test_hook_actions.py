@@ -16,7 +16,7 @@ def test_get_workflow_instance_returns_api_field_names(dataworks_emulator, hook)
     assert instance["WorkflowId"] == 501
     assert instance["Name"] == "daily_sales"
     assert instance["Status"] == "Running"
-    assert instance["BizDate"] == 1764172800000  # 2026-11-27 00:00 UTC+8
+    assert instance["BizDate"] == 1795708800000  # 2026-11-27 00:00 UTC+8
     assert {"Type", "ProjectId", "EnvType", "Owner", "StartedTime", "WorkflowParameters", "Tags"} <= set(instance)
     assert dataworks_emulator.calls("GetWorkflowInstance")[-1].params["Id"] == str(instance_id)
 

@@ -1,0 +1,186 @@
+"""DataWorksRunWorkflowOperator and DataWorksGetWorkflowInstanceOperator against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from airflow_provider_dataworks.exceptions import (
+    DataWorksWaitTimeout,
+    DataWorksWorkflowCreateFailed,
+    DataWorksWorkflowInstanceFailed,
+)
+from airflow_provider_dataworks.operators.dataworks import (
+    DataWorksGetWorkflowInstanceOperator,
+    DataWorksRunWorkflowOperator,
+)
+from airflow_provider_dataworks.status import biz_date_to_epoch_ms
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@dataclass
+class FakeTaskInstance:
+    """The slice of a task instance the operators use: XCom and identity."""
+
+    dag_id: str = "dag"
+    task_id: str = "run"
+    run_id: str = "manual__2026-11-27"
+    try_number: int = 1
+    xcoms: dict[str, Any] = field(default_factory=dict)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcoms[key] = value
+
+    def xcom_pull(self, key: str = "return_value", **_: Any) -> Any:
+        return self.xcoms.get(key)
+
+
+@pytest.fixture
+def connection(dataworks_emulator, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", dataworks_emulator.connection_json(read_timeout=1))
+
+
+def make_operator(**kwargs: Any) -> DataWorksRunWorkflowOperator:
+    defaults = {"task_id": "run", "poll_interval": 0.2, "api_retry_delay": 0.01, "biz_date": "2026-11-27"}
+    return DataWorksRunWorkflowOperator(**{**defaults, **kwargs})
+
+
+def test_run_succeeds_and_pushes_ids_first(dataworks_emulator, connection):
+    dataworks_emulator.add_workflow(id=501, name="sales", statuses=["Running", "Success"], advance="reads")
+    ti = FakeTaskInstance()
+    instances = make_operator(workflow_id=501, workflow_parameters={"k": "v"}).execute({"ti": ti})
+    assert [i["Status"] for i in instances] == ["Success"]
+    assert ti.xcoms["workflow_instance_ids"] == [instances[0]["Id"]]
+    assert instances[0]["Type"] == "ManualWorkflow"
+    sent = dataworks_emulator.calls("CreateWorkflowInstances")[0].params
+    assert sent["Name"] == "airflow-dag-run-manual__2026-11-27"
+    assert '"k": "v"' in sent["WorkflowParameters"]
+    assert ti.xcoms["dataworks_console_url"].endswith("defaultProjectId=100&env=prod")
+
+
+def test_create_failure_fails_with_the_failure_message(dataworks_emulator, connection):
+    dataworks_emulator.add_workflow(
+        id=502, name="x", create_result="CreateFailure", failure_message="Workflow is not published."
+    )
+    with pytest.raises(DataWorksWorkflowCreateFailed, match="Workflow is not published"):
+        make_operator(workflow_id=502).execute({"ti": FakeTaskInstance()})
+
+
+def task_log(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> str:
+    """What the task logged: Airflow 3 task loggers print through structlog, the rest goes to logging."""
+    return caplog.text + capsys.readouterr().out
+
+
+def test_failed_instance_logs_failed_tasks_and_their_log_tail(dataworks_emulator, connection, caplog, capsys):
+    long_log = "\n".join(f"noise line {n}" for n in range(500)) + "\nFAILED: ODPS-0130071 semantic error"
+    dataworks_emulator.add_workflow(
+        id=503,
+        name="etl",
+        statuses=["Running", "Failure"],
+        advance="reads",
+        tasks=[{"name": "extract"}, {"name": "transform", "status": "Failure", "log": long_log}],
+    )
+    caplog.set_level(logging.INFO)
+    with pytest.raises(DataWorksWorkflowInstanceFailed, match="status Failure"):
+        make_operator(workflow_id=503).execute({"ti": FakeTaskInstance()})
+    text = task_log(caplog, capsys)
+    assert "failed DataWorks tasks: transform" in text
+    assert "ODPS-0130071 semantic error" in text
+    assert "noise line 10\n" not in text  # bounded: only the tail is logged
+    assert "extract (task instance" not in text
+
+
+def test_diagnostics_failure_never_hides_the_real_failure(dataworks_emulator, connection, caplog, capsys):
+    dataworks_emulator.add_workflow(
+        id=504, name="etl", statuses=["Failure"], tasks=[{"name": "t", "status": "Failure"}]
+    )
+    dataworks_emulator.inject_fault("ListTaskInstances", "error", times=1, status=403, code="Forbidden.RAM")
+    with pytest.raises(DataWorksWorkflowInstanceFailed):
+        make_operator(workflow_id=504).execute({"ti": FakeTaskInstance()})
+    assert "Could not fetch diagnostics" in task_log(caplog, capsys)
+
+
+def test_backfill_over_three_dates_creates_three_instances(dataworks_emulator, connection):
+    dataworks_emulator.add_workflow(id=505, name="daily", statuses=["Running", "Success"], advance="reads")
+    ti = FakeTaskInstance()
+    instances = make_operator(
+        workflow_id=505, run_type="SupplementData", biz_date=("2026-11-25", "2026-11-27")
+    ).execute({"ti": ti})
+    assert len(instances) == 3 == len(ti.xcoms["workflow_instance_ids"])
+    assert {i["Type"] for i in instances} == {"SupplementData"}
+    days = ("2026-11-25", "2026-11-26", "2026-11-27")
+    assert sorted(i["BizDate"] for i in instances) == [biz_date_to_epoch_ms(d) for d in days]
+
+
+def test_on_kill_stops_the_running_instances(dataworks_emulator, connection):
+    dataworks_emulator.add_workflow(id=506, name="long", statuses=["Running"])
+    operator = make_operator(workflow_id=506, run_type="SupplementData", biz_date=("2026-11-26", "2026-11-27"))
+    ti = FakeTaskInstance()
+    outcome: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            operator.execute({"ti": ti})
+        except BaseException as err:  # the waiting task ends once its instances are stopped
+            outcome["error"] = err
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.time() + 30
+    while "workflow_instance_ids" not in ti.xcoms and time.time() < deadline:
+        time.sleep(0.05)
+    ids = ti.xcoms["workflow_instance_ids"]
+    operator.on_kill()
+    worker.join(30)
+    assert not worker.is_alive()
+    (stop_call,) = dataworks_emulator.calls("StopWorkflowInstances")
+    assert sorted(int(i) for i in stop_call.params["Ids"].strip("[]").split(",")) == sorted(ids)
+    assert all(dataworks_emulator.is_stopped(i) for i in ids)
+    assert isinstance(outcome["error"], DataWorksWorkflowInstanceFailed)
+
+
+def test_timeout_stops_the_instances_then_fails(dataworks_emulator, connection):
+    dataworks_emulator.add_workflow(id=507, name="slow", statuses=["Running"])
+    ti = FakeTaskInstance()
+    with pytest.raises(DataWorksWaitTimeout, match="stopped them"):
+        make_operator(workflow_id=507, timeout=2).execute({"ti": ti})
+    (instance_id,) = ti.xcoms["workflow_instance_ids"]
+    assert dataworks_emulator.is_stopped(instance_id)
+
+
+def test_a_retry_stops_the_previous_tries_run(dataworks_emulator, connection):
+    dataworks_emulator.add_workflow(id=508, name="w", statuses=["Running"])
+    first_try = FakeTaskInstance()
+    with pytest.raises(DataWorksWaitTimeout):
+        make_operator(workflow_id=508, timeout=1, stop_on_kill=False).execute({"ti": first_try})
+    leftover = dataworks_emulator.add_workflow_instance(
+        workflow_id=508, name="airflow-dag-run-manual__2026-11-27", biz_date="2026-11-27", type="ManualWorkflow"
+    )
+    second_try = FakeTaskInstance(try_number=2)
+    make_operator(workflow_id=508, wait_for_termination=False).execute({"ti": second_try})
+    assert dataworks_emulator.is_stopped(leftover)
+    assert second_try.xcoms["workflow_instance_ids"] != first_try.xcoms["workflow_instance_ids"]
+
+
+def test_no_wait_returns_the_instances_as_started(dataworks_emulator, connection):
+    dataworks_emulator.add_workflow(id=510, name="w", statuses=["Running"])
+    instances = make_operator(workflow_id=510, wait_for_termination=False).execute({"ti": FakeTaskInstance()})
+    assert [i["Status"] for i in instances] == ["Running"]
+    assert dataworks_emulator.calls("StopWorkflowInstances") == []
+
+
+def test_get_instance_operator_returns_the_dict(dataworks_emulator, connection):
+    instance_id = dataworks_emulator.add_workflow_instance(
+        workflow_id=1, name="x", biz_date="2026-11-27", statuses=["Success"], owner="4242"
+    )
+    ti = FakeTaskInstance()
+    op = DataWorksGetWorkflowInstanceOperator(task_id="get", workflow_instance_id=str(instance_id))
+    instance = op.execute({"ti": ti})
+    assert (instance["Id"], instance["Status"], instance["Owner"]) == (instance_id, "Success", "4242")
+    assert ti.xcoms["dataworks_console_url"].startswith("https://dataworks.data.aliyun.com/cn-hangzhou/")
