@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +23,7 @@ EXPECTED_STATES = {
     "by_lookup": "success",
     "pull_lookup": "success",
 }
+LATE_WORKFLOW_ID = 7001
 TRANSIENT_FAULTS = [
     ("throttle", {}),
     ("throttle", {"retry_after_ms": 100}),
@@ -31,51 +33,55 @@ TRANSIENT_FAULTS = [
 ]
 
 
+def create_after_first_lookup(emu, ds: str) -> None:
+    """Add the scheduled instance once a ListWorkflowInstances for it came back empty."""
+    deadline = time.monotonic() + 60
+    while not emu.calls("ListWorkflowInstances") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    emu.add_workflow_instance(
+        workflow_id=LATE_WORKFLOW_ID, name="ads_daily", biz_date=ds, statuses=["Running", "Running", "Success"]
+    )
+
+
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
-def test_sensor_modes_end_to_end(mode, run_dag, dataworks_emulator, monkeypatch, capsys):
+def test_sensor_modes_end_to_end(mode, run_dag, dataworks_emulator, monkeypatch, capsys, caplog):
     emu = dataworks_emulator
     logical_date = datetime.now(UTC)
     ds = logical_date.date().isoformat()
+    # Timelines advance per read, so every sensor sees its instance unfinished first (and defers, in
+    # deferrable mode) whatever order dag.test() runs the independent branches in.
     success_id = emu.add_workflow_instance(
-        workflow_id=7000, name="ods_orders", biz_date=ds, statuses=["Running", "Running", "Success"], advance=1.0
+        workflow_id=7000, name="ods_orders", biz_date=ds, statuses=["Running", "Running", "Success"]
     )
     failure_id = emu.add_workflow_instance(
-        workflow_id=7000, name="dws_sales", biz_date=ds, statuses=["Running", "Failure"], advance=0.5
+        workflow_id=7000, name="dws_sales", biz_date=ds, statuses=["Running", "WaitResource", "Failure"]
+    )
+    soft_failure_id = emu.add_workflow_instance(
+        workflow_id=7000, name="dws_sales", biz_date=ds, statuses=["Running", "Failure"]
     )
     running_id = emu.add_workflow_instance(workflow_id=7000, name="never_ends", biz_date=ds, statuses=["Running"])
     transient_id = emu.add_workflow_instance(
-        workflow_id=7000, name="flaky_api", biz_date=ds, statuses=["Running", "Success"], advance=1.0
+        workflow_id=7000, name="flaky_api", biz_date=ds, statuses=["Running", "Running", "Success"]
     )
     for kind, options in TRANSIENT_FAULTS:
         emu.inject_fault("GetWorkflowInstance", kind, times=1, **options)
-    # The scheduled instance found by workflow id + ds does not exist yet when the DAG starts.
-    late = threading.Timer(
-        2.0,
-        emu.add_workflow_instance,
-        kwargs={
-            "workflow_id": 7001,
-            "name": "ads_daily",
-            "biz_date": ds,
-            "statuses": ["Running", "Success"],
-            "advance": 1.0,
+    # The scheduled instance found by workflow id + ds appears only after the sensor first looked for it.
+    creator = threading.Thread(target=create_after_first_lookup, args=(emu, ds), daemon=True)
+    creator.start()
+    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", emu.connection_json(read_timeout=1))
+    result = run_dag(
+        f"dataworks_sensor_{mode}",
+        logical_date=logical_date,
+        run_conf={
+            "success_id": success_id,
+            "failure_id": failure_id,
+            "soft_failure_id": soft_failure_id,
+            "running_id": running_id,
+            "transient_id": transient_id,
+            "workflow_id": LATE_WORKFLOW_ID,
         },
     )
-    late.start()
-    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", emu.connection_json(read_timeout=1))
-    try:
-        result = run_dag(
-            f"dataworks_sensor_{mode}",
-            logical_date=logical_date,
-            run_conf={
-                "success_id": success_id,
-                "failure_id": failure_id,
-                "running_id": running_id,
-                "transient_id": transient_id,
-                "workflow_id": 7001,
-            },
-        )
-    finally:
-        late.cancel()
+    creator.join(5)
 
     assert result.task_states == EXPECTED_STATES, result
     assert result.state == "failed"
@@ -90,6 +96,13 @@ def test_sensor_modes_end_to_end(mode, run_dag, dataworks_emulator, monkeypatch,
     assert "dataworks.data.aliyun.com/cn-hangzhou/ops?defaultProjectId=100" in link
     assert "return_value" not in result.xcom_keys("failure_soft_fail")
     assert sum(1 for call in emu.calls("GetWorkflowInstance") if call.fault) == len(TRANSIENT_FAULTS)
-    task_logs = capsys.readouterr().out
+    task_logs = capsys.readouterr().out + caplog.text  # task loggers print; Airflow's own log via logging
     failure = f"DataWorks workflow instance {failure_id} ('dws_sales') status Failure, BizDate {ds}. Console: https://"
     assert failure in task_logs
+    lookups = emu.calls("ListWorkflowInstances")
+    assert len(lookups) >= 2 and lookups[0].params["WorkflowId"] == str(LATE_WORKFLOW_ID)
+    if mode == "deferrable":
+        # Every sensor saw an unfinished instance first, so every one of them deferred to the trigger.
+        assert task_logs.count("[DAG TEST] running trigger in line") == 6
+    if mode == "reschedule":
+        assert "up_for_reschedule" in task_logs.lower() or "rescheduling" in task_logs.lower()

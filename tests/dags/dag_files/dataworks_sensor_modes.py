@@ -13,7 +13,7 @@ from airflow.sdk import DAG, task
 
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor
 
-FAST = {"poke_interval": 1, "api_retry_delay": 0.05}
+FAST = {"poke_interval": 0.5, "api_retry_delay": 0.05}
 
 
 @task
@@ -45,7 +45,7 @@ for mode in ("poke", "reschedule", "deferrable"):
         )
         DataWorksWorkflowInstanceSensor(
             task_id="failure_soft_fail",
-            workflow_instance_id="{{ dag_run.conf['failure_id'] }}",
+            workflow_instance_id="{{ dag_run.conf['soft_failure_id'] }}",
             soft_fail=True,
             **FAST,
         )

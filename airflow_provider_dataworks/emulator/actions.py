@@ -1,0 +1,367 @@
+"""One handler per emulated DataWorks 2024-05-18 action: parse the decoded parameters, answer from the state.
+
+Parameters arrive as strings (integers like ``Id=1234``; arrays and objects as one JSON field like
+``Ids=[1,2]``).
+Handlers return the response body without ``RequestId`` (the server adds it) or raise ``ApiError``.
+
+Unknown ids: the real codes for Get{Workflow,Task}Instance are undocumented; the emulator answers HTTP 400
+with ``InvalidParameter.NotExist.WorkflowInstance`` / ``InvalidParameter.NotExist.TaskInstance`` /
+``InvalidParameter.NotExist.Operation`` and a message naming the id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from airflow_provider_dataworks.emulator.errors import ApiError, invalid_parameter, missing_parameter
+from airflow_provider_dataworks.emulator.state import (
+    ENV_TYPES,
+    INSTANCE_TYPES,
+    TASK_INSTANCE_STATUSES,
+    EmulatorState,
+    biz_day,
+    check_tags,
+    default_biz_date_ms,
+    to_biz_date_ms,
+)
+
+Params = Mapping[str, str]
+Handler = Callable[[EmulatorState, Params], dict[str, Any]]
+
+CREATE_TYPES = ("SupplementData", "ManualWorkflow", "Manual", "SmokeTest", "TriggerWorkflow")
+SORT_FIELDS = ("TriggerTime", "StartedTime", "FinishedTime", "CreateTime", "Id")
+DEFAULT_PAGE_SIZE = 10
+MAX_CREATE_DATES = 366
+
+
+def _text(params: Params, name: str) -> str | None:
+    """Return a parameter's value, None when absent or empty."""
+    value = params.get(name)
+    return value if value else None
+
+
+def _required_text(params: Params, name: str) -> str:
+    """Return a mandatory parameter's value or raise MissingParameter."""
+    value = _text(params, name)
+    if value is None:
+        raise missing_parameter(name)
+    return value
+
+
+def _to_int(name: str, raw: str) -> int:
+    """Parse an integer parameter value or raise InvalidParameter."""
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid_parameter(name, f"{raw!r} is not an integer.") from None
+
+
+def _optional_int(params: Params, name: str) -> int | None:
+    """Return an optional integer parameter."""
+    raw = _text(params, name)
+    return None if raw is None else _to_int(name, raw)
+
+
+def _required_int(params: Params, name: str) -> int:
+    """Return a mandatory integer parameter."""
+    return _to_int(name, _required_text(params, name))
+
+
+def _json(params: Params, name: str) -> Any:
+    """Return a JSON-valued parameter decoded, None when absent."""
+    raw = _text(params, name)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise invalid_parameter(name, "the value is not valid JSON.") from None
+
+
+def _int_list(params: Params, name: str) -> list[int] | None:
+    """Return a JSON array of integers parameter, None when absent."""
+    value = _json(params, name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise invalid_parameter(name, "expected a JSON array of integers.")
+    return value
+
+
+def _choice(params: Params, name: str, choices: tuple[str, ...]) -> str | None:
+    """Return an optional enumerated parameter, checking it against its allowed values."""
+    value = _text(params, name)
+    if value is not None and value not in choices:
+        raise invalid_parameter(name, f"expected one of {', '.join(choices)}.")
+    return value
+
+
+def _bool(params: Params, name: str, default: bool) -> bool:
+    """Return a boolean parameter sent as true/false in any case."""
+    value = _text(params, name)
+    if value is None:
+        return default
+    if value.lower() not in ("true", "false"):
+        raise invalid_parameter(name, "expected true or false.")
+    return value.lower() == "true"
+
+
+def _page(params: Params, max_size: int) -> tuple[int, int]:
+    """Return (PageNumber, PageSize), defaults 1 and 10, PageSize at most ``max_size``."""
+    number = _optional_int(params, "PageNumber") or 1
+    size = _optional_int(params, "PageSize") or DEFAULT_PAGE_SIZE
+    if number < 1:
+        raise invalid_parameter("PageNumber", "it must be at least 1.")
+    if not 1 <= size <= max_size:
+        raise invalid_parameter("PageSize", f"it must be between 1 and {max_size}.")
+    return number, size
+
+
+def _paging_info(items: list[dict[str, Any]], page: tuple[int, int], key: str) -> dict[str, Any]:
+    """Return the PagingInfo object for one page of ``items``."""
+    number, size = page
+    start = (number - 1) * size
+    return {
+        "PageNumber": number,
+        "PageSize": size,
+        "TotalCount": len(items),
+        key: items[start : start + size],
+    }
+
+
+def _sorted(items: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]:
+    """Sort list results by ``SortBy`` ("<Field> [Asc|Desc]", default "Id Desc")."""
+    sort_by = _text(params, "SortBy") or "Id Desc"
+    parts = sort_by.split()
+    order = parts[1] if len(parts) == 2 else "Asc"
+    if len(parts) not in (1, 2) or parts[0] not in SORT_FIELDS or order not in ("Asc", "Desc"):
+        raise invalid_parameter("SortBy", f"expected one of {', '.join(SORT_FIELDS)} followed by Asc or Desc.")
+    return sorted(items, key=lambda item: item.get(parts[0]) or 0, reverse=order == "Desc")
+
+
+def _biz_day(params: Params, name: str) -> date:
+    """Return the UTC+8 calendar date of a mandatory epoch-milliseconds business date parameter."""
+    value = _required_int(params, name)
+    if value < 0:
+        raise invalid_parameter(name, "expected epoch milliseconds.")
+    return biz_day(value)
+
+
+def get_workflow_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """GetWorkflowInstance: one instance by Id (advances a "reads" timeline)."""
+    instance_id = _required_int(params, "Id")
+    instance = state.workflow_instance(instance_id, read=True)
+    if instance is None:
+        raise ApiError(
+            400,
+            "InvalidParameter.NotExist.WorkflowInstance",
+            f"The workflow instance does not exist: {instance_id}.",
+        )
+    return {"WorkflowInstance": instance}
+
+
+def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """ListWorkflowInstances: instances of a workspace and business day, filtered, sorted and paged."""
+    project_id = _required_int(params, "ProjectId")
+    day = _biz_day(params, "BizDate")
+    filters: dict[str, Any] = {
+        "WorkflowId": _optional_int(params, "WorkflowId"),
+        "EnvType": _choice(params, "EnvType", ENV_TYPES),
+        "Type": _choice(params, "Type", INSTANCE_TYPES),
+        "Owner": _text(params, "Owner"),
+        "UnifiedWorkflowInstanceId": _optional_int(params, "UnifiedWorkflowInstanceId"),
+    }
+    ids = _int_list(params, "Ids")
+    name = _text(params, "Name")
+    page = _page(params, 100)
+    items = [
+        item
+        for item in state.workflow_instances()
+        if item["ProjectId"] == project_id
+        and biz_day(item["BizDate"]) == day
+        and all(value is None or item[key] == value for key, value in filters.items())
+        and (ids is None or item["Id"] in ids)
+        and (name is None or name in item["Name"])
+    ]
+    return {"PagingInfo": _paging_info(_sorted(items, params), page, "WorkflowInstances")}
+
+
+def _create_biz_dates(params: Params) -> list[int]:
+    """Expand ``Periods.BizDates`` ranges into one business date per day (default: yesterday, UTC+8)."""
+    periods = _json(params, "Periods")
+    if periods is None:
+        return [default_biz_date_ms()]
+    ranges = periods.get("BizDates") if isinstance(periods, dict) else None
+    if not isinstance(ranges, list) or not ranges:
+        raise invalid_parameter("Periods", "it needs a non-empty BizDates list.")
+    days: list[date] = []
+    for entry in ranges:
+        try:
+            start = date.fromisoformat(entry["StartBizDate"])
+            end = date.fromisoformat(entry.get("EndBizDate", entry["StartBizDate"]))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise invalid_parameter(
+                "Periods", "each BizDates entry needs StartBizDate and EndBizDate as yyyy-mm-dd."
+            ) from None
+        if end < start:
+            raise invalid_parameter("Periods", f"EndBizDate {end} is before StartBizDate {start}.")
+        days.extend(start + timedelta(days=offset) for offset in range((end - start).days + 1))
+    unique = list(dict.fromkeys(days))
+    if len(unique) > MAX_CREATE_DATES:
+        raise invalid_parameter("Periods", f"at most {MAX_CREATE_DATES} business dates can be run at once.")
+    return [to_biz_date_ms(day) for day in unique]
+
+
+def create_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """CreateWorkflowInstances: start an asynchronous operation making one instance per business day."""
+    name = _required_text(params, "Name")
+    project_id = _required_int(params, "ProjectId")
+    instance_type = _required_text(params, "Type")
+    if instance_type not in CREATE_TYPES:
+        raise invalid_parameter("Type", f"expected one of {', '.join(CREATE_TYPES)}.")
+    workflow_id = _required_int(params, "WorkflowId")
+    env_type = _choice(params, "EnvType", ENV_TYPES) or "Prod"
+    biz_dates = _create_biz_dates(params)
+    run_properties = _json(params, "DefaultRunProperties")
+    if run_properties is not None and not isinstance(run_properties, dict):
+        raise invalid_parameter("DefaultRunProperties", "expected a JSON object.")
+    try:
+        tags = check_tags(_json(params, "Tags"))
+    except ValueError as exc:
+        raise invalid_parameter("Tags", str(exc)) from None
+    workflow = state.workflow(workflow_id)
+    if workflow is None:
+        raise invalid_parameter("WorkflowId", f"the workflow {workflow_id} does not exist.")
+    if workflow.project_id != project_id:
+        raise invalid_parameter("ProjectId", f"the workflow {workflow_id} is not in workspace {project_id}.")
+    operation_id = state.start_create_operation(
+        workflow=workflow,
+        name=name,
+        type=instance_type,
+        env_type=env_type,
+        biz_dates=biz_dates,
+        workflow_parameters=_text(params, "WorkflowParameters") or "",
+        tags=tags,
+        auto_start=_bool(params, "AutoStartEnabled", True),
+    )
+    return {"OperationId": operation_id}
+
+
+def get_create_workflow_instances_result(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """GetCreateWorkflowInstancesResult: ``Creating`` for ``creating_reads`` reads, then the result."""
+    operation_id = _required_text(params, "OperationId")
+    result = state.read_create_operation(operation_id)
+    if result is None:
+        raise ApiError(400, "InvalidParameter.NotExist.Operation", f"The operation does not exist: {operation_id}.")
+    return {"Result": result}
+
+
+def stop_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """StopWorkflowInstances: stop each id, reporting per-id success like the real batch API."""
+    ids = _int_list(params, "Ids")
+    if not ids:
+        raise missing_parameter("Ids")
+    info = {}
+    for instance_id in ids:
+        success, message = state.stop_workflow_instance(instance_id)
+        info[str(instance_id)] = {"Success": success, "Message": message}
+    return {"SuccessInfo": info}
+
+
+def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """ListTaskInstances: task instances of a workspace and business day, filtered, sorted and paged."""
+    project_id = _required_int(params, "ProjectId")
+    day = _biz_day(params, "Bizdate")
+    filters: dict[str, Any] = {
+        "Id": _optional_int(params, "Id"),
+        "TaskId": _optional_int(params, "TaskId"),
+        "WorkflowId": _optional_int(params, "WorkflowId"),
+        "WorkflowInstanceId": _optional_int(params, "WorkflowInstanceId"),
+        "WorkflowInstanceType": _choice(params, "WorkflowInstanceType", INSTANCE_TYPES),
+        "Status": _choice(params, "Status", TASK_INSTANCE_STATUSES),
+        "ProjectEnv": _choice(params, "ProjectEnv", ENV_TYPES),
+        "Owner": _text(params, "Owner"),
+    }
+    ids = _int_list(params, "Ids")
+    task_name = _text(params, "TaskName")
+    page = _page(params, 500)
+    items = [
+        item
+        for item in state.task_instances()
+        if item["ProjectId"] == project_id
+        and biz_day(item["Bizdate"]) == day
+        and all(value is None or item[key] == value for key, value in filters.items())
+        and (ids is None or item["Id"] in ids)
+        and (task_name is None or task_name in item["TaskName"])
+    ]
+    return {"PagingInfo": _paging_info(_sorted(items, params), page, "TaskInstances")}
+
+
+def _task_instance_not_found(task_instance_id: int) -> ApiError:
+    """Build the error for an unknown task instance id."""
+    return ApiError(
+        400,
+        "InvalidParameter.NotExist.TaskInstance",
+        f"The task instance does not exist: {task_instance_id}.",
+    )
+
+
+def get_task_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """GetTaskInstance: one task instance by Id."""
+    task_instance_id = _required_int(params, "Id")
+    task = state.task_instance(task_instance_id)
+    if task is None:
+        raise _task_instance_not_found(task_instance_id)
+    return {"TaskInstance": task}
+
+
+def get_task_instance_log(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """GetTaskInstanceLog: the log of a task instance's only run (RunNumber 1)."""
+    task_instance_id = _required_int(params, "Id")
+    run_number = _optional_int(params, "RunNumber")
+    log = state.task_instance_log(task_instance_id)
+    if log is None:
+        raise _task_instance_not_found(task_instance_id)
+    if run_number not in (None, 1):
+        raise invalid_parameter("RunNumber", f"task instance {task_instance_id} has only run 1.")
+    return {"TaskInstanceLog": log}
+
+
+def list_projects(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """ListProjects: the workspaces the world mentions (a cheap call for connection tests)."""
+    ids = _int_list(params, "Ids")
+    page = _page(params, 100)
+    projects = [
+        {
+            "Id": project_id,
+            "Name": f"emulator_project_{project_id}",
+            "DisplayName": f"Emulator project {project_id}",
+            "Description": "Workspace served by the local DataWorks emulator.",
+            "Owner": "1000",
+            "Status": "Available",
+            "DevEnvironmentEnabled": True,
+            "DevRoleDisabled": False,
+            "PaiTaskEnabled": False,
+            "AliyunResourceGroupId": "rg-emulator",
+            "AliyunResourceTags": [],
+        }
+        for project_id in state.project_ids()
+        if ids is None or project_id in ids
+    ]
+    return {"PagingInfo": _paging_info(projects, page, "Projects")}
+
+
+ACTIONS: dict[str, Handler] = {
+    "GetWorkflowInstance": get_workflow_instance,
+    "ListWorkflowInstances": list_workflow_instances,
+    "CreateWorkflowInstances": create_workflow_instances,
+    "GetCreateWorkflowInstancesResult": get_create_workflow_instances_result,
+    "StopWorkflowInstances": stop_workflow_instances,
+    "ListTaskInstances": list_task_instances,
+    "GetTaskInstance": get_task_instance,
+    "GetTaskInstanceLog": get_task_instance_log,
+    "ListProjects": list_projects,
+}

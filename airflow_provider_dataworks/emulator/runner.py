@@ -1,0 +1,258 @@
+"""``DataWorksEmulator``: runs the emulator server on a background thread and exposes its world to Python."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_dataworks.emulator.faults import Fault
+from airflow_provider_dataworks.emulator.scenario import Scenario
+from airflow_provider_dataworks.emulator.state import Advance, EmulatorState, RecordedCall
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from datetime import date
+    from pathlib import Path
+    from types import TracebackType
+
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 10.0
+_SHUTDOWN_GRACE = 0.25
+
+
+class DataWorksEmulator:
+    """A local DataWorks OpenAPI server (real HTTP, real signatures) for the official SDK; a context manager."""
+
+    def __init__(
+        self,
+        scenario: Scenario | Mapping[str, Any] | str | Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region_id: str | None = None,
+    ) -> None:
+        self.scenario = Scenario.load(scenario)
+        self.host = host
+        self.region_id = region_id or self.scenario.region_id
+        self.project_id = self.scenario.project_id
+        credentials = self.scenario.credentials()
+        static = [key for key, credential in credentials.items() if credential.security_token is None]
+        sts = [key for key, credential in credentials.items() if credential.security_token is not None]
+        self.access_key_id = static[0]
+        self.access_key_secret = credentials[self.access_key_id].secret
+        self.sts_access_key_id = sts[0]
+        self.sts_access_key_secret = credentials[self.sts_access_key_id].secret
+        self.security_token = credentials[self.sts_access_key_id].security_token
+        self.state = EmulatorState(project_id=self.project_id, credentials=credentials)
+        self.scenario.populate(self.state)
+        self._requested_port = port
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._startup_error: BaseException | None = None
+
+    # ----- lifecycle -----
+
+    def start(self) -> DataWorksEmulator:
+        """Start serving on a daemon thread with its own event loop; return self once the port is bound."""
+        if self._thread is not None:
+            raise RuntimeError("The DataWorks emulator is already running.")
+        ready = threading.Event()
+        self._startup_error = None
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._serve(ready)), name="dataworks-emulator", daemon=True
+        )
+        self._thread.start()
+        if not ready.wait(_START_TIMEOUT):
+            raise RuntimeError("The DataWorks emulator did not start in time.")
+        if self._startup_error is not None:
+            self._thread.join(_STOP_TIMEOUT)
+            self._thread = None
+            raise self._startup_error
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (in-flight requests get a short grace period) and join the thread."""
+        thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None:
+            return
+        if loop is not None and stopping is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stopping.set)
+        thread.join(_STOP_TIMEOUT)
+        self._thread = self._loop = self._stopping = None
+        self._port = None
+
+    async def _serve(self, ready: threading.Event) -> None:
+        """Run the aiohttp site until ``stop()`` sets the stopping event."""
+        from aiohttp import web
+
+        from airflow_provider_dataworks.emulator.server import create_app
+
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        runner = web.AppRunner(
+            create_app(self.state),
+            access_log=None,
+            handler_cancellation=True,
+            shutdown_timeout=_SHUTDOWN_GRACE,
+        )
+        try:
+            await runner.setup()
+            site = web.TCPSite(runner, self.host, self._requested_port)
+            await site.start()
+            self._port = runner.addresses[0][1]
+        except BaseException as exc:
+            self._startup_error = exc
+            await runner.cleanup()
+            ready.set()
+            return
+        ready.set()
+        try:
+            await self._stopping.wait()
+        finally:
+            await runner.cleanup()
+
+    def __enter__(self) -> DataWorksEmulator:
+        """Start the emulator."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the emulator."""
+        self.stop()
+
+    # ----- where and how to connect -----
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port, or before start the requested one if it is fixed (not 0)."""
+        port = self._port or self._requested_port
+        if not port:
+            raise RuntimeError("The DataWorks emulator is not running and has no fixed port.")
+        return port
+
+    @property
+    def endpoint(self) -> str:
+        """The SDK ``Config.endpoint`` value: ``host:port`` without a scheme."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The base URL, ``http://host:port``."""
+        return f"http://{self.endpoint}"
+
+    def connection(self, **extra_overrides: Any) -> dict[str, Any]:
+        """Return an Airflow connection dict for this emulator; keyword arguments go into ``extra``."""
+        extra = {
+            "region_id": self.region_id,
+            "protocol": "http",
+            "project_id": self.project_id,
+            "env_type": "Prod",
+        }
+        return {
+            "conn_type": "dataworks",
+            "host": self.endpoint,
+            "login": self.access_key_id,
+            "password": self.access_key_secret,
+            "extra": {**extra, **extra_overrides},
+        }
+
+    def connection_json(self, **extra_overrides: Any) -> str:
+        """Return ``connection()`` as JSON, the value for an ``AIRFLOW_CONN_<ID>`` environment variable."""
+        return json.dumps(self.connection(**extra_overrides))
+
+    # ----- the world -----
+
+    def add_workflow_instance(
+        self,
+        *,
+        id: int | None = None,
+        workflow_id: int = 1,
+        name: str | None = None,
+        project_id: int | None = None,
+        biz_date: str | int | date | None = None,
+        type: str = "Normal",
+        env_type: str = "Prod",
+        statuses: Sequence[str] = ("Running", "Success"),
+        advance: Advance = "reads",
+        owner: str = "1000",
+        workflow_parameters: str = "",
+        tags: Iterable[Mapping[str, str]] | None = None,
+        tasks: Iterable[Mapping[str, Any]] | None = None,
+    ) -> int:
+        """Add a workflow instance (biz_date default: yesterday UTC+8; tasks: ``{name, status?, log?}``)."""
+        return self.state.add_workflow_instance(
+            id=id,
+            workflow_id=workflow_id,
+            name=name,
+            project_id=project_id,
+            biz_date=biz_date,
+            type=type,
+            env_type=env_type,
+            statuses=statuses,
+            advance=advance,
+            owner=owner,
+            workflow_parameters=workflow_parameters,
+            tags=tags,
+            tasks=tasks,
+        )
+
+    def add_workflow(
+        self,
+        *,
+        id: int,
+        name: str,
+        project_id: int | None = None,
+        statuses: Sequence[str] = ("Running", "Success"),
+        advance: Advance = "reads",
+        tasks: Iterable[Mapping[str, Any]] = (),
+        creating_reads: int = 1,
+        create_result: str = "Created",
+        failure_message: str | None = None,
+    ) -> int:
+        """Add a workflow definition that CreateWorkflowInstances can start."""
+        return self.state.add_workflow(
+            id=id,
+            name=name,
+            project_id=project_id,
+            statuses=statuses,
+            advance=advance,
+            tasks=tasks,
+            creating_reads=creating_reads,
+            create_result=create_result,
+            failure_message=failure_message,
+        )
+
+    def inject_fault(self, action: str, kind: str, *, times: int = 1, **options: Any) -> None:
+        """Make the next ``times`` calls of ``action`` (``"*"``: any) misbehave as ``kind``."""
+        self.state.add_fault(Fault(action, kind, times, options))
+
+    def calls(self, action: str | None = None) -> list[RecordedCall]:
+        """Return the recorded requests, optionally only those of one action."""
+        return self.state.calls(action)
+
+    def reset_calls(self) -> None:
+        """Forget the recorded requests."""
+        self.state.reset_calls()
+
+    def workflow_instance(self, id: int) -> dict[str, Any]:
+        """Return an instance's current wire dict without advancing its timeline (KeyError if unknown)."""
+        instance = self.state.workflow_instance(id)
+        if instance is None:
+            raise KeyError(id)
+        return instance
+
+    def is_stopped(self, id: int) -> bool:
+        """Return whether StopWorkflowInstances stopped the instance."""
+        return self.state.is_stopped(id)
+
+    def task_instances(self, workflow_instance_id: int) -> list[dict[str, Any]]:
+        """Return the task instance wire dicts of a workflow instance."""
+        return self.state.task_instances(workflow_instance_id)

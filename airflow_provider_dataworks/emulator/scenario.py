@@ -1,0 +1,185 @@
+"""Scenarios: the emulator's starting world (credentials, instances, workflows, faults) from a dict, JSON, YAML.
+
+Keys: ``region_id``, ``project_id``, ``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
+``workflow_instances`` and ``workflows`` (lists of keyword arguments of
+``DataWorksEmulator.add_workflow_instance`` / ``add_workflow``) and ``faults``
+(``{action, kind, times?, ...options}``). A bare name such as ``"demo"`` loads the bundled
+``scenarios/<name>.yaml``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from airflow_provider_dataworks.emulator.faults import Fault
+from airflow_provider_dataworks.emulator.signing import Credential
+from airflow_provider_dataworks.emulator.state import EmulatorState
+
+DEFAULT_ACCESS_KEY_ID = "LTAI5tEMULATORKEY00001"
+DEFAULT_ACCESS_KEY_SECRET = "emulator-secret-not-for-production"
+DEFAULT_STS_ACCESS_KEY_ID = "STS.EMULATORKEY00001"
+DEFAULT_STS_ACCESS_KEY_SECRET = "emulator-sts-secret"
+DEFAULT_SECURITY_TOKEN = "emulator-sts-token"
+BUNDLED_SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded; the message is one sentence naming the bad key."""
+
+
+def _entry_keys(method: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """Return (allowed, required) keyword names of an ``EmulatorState.add_*`` method."""
+    parameters = [p for p in inspect.signature(method).parameters.values() if p.name != "self"]
+    allowed = frozenset(p.name for p in parameters)
+    return allowed, frozenset(p.name for p in parameters if p.default is inspect.Parameter.empty)
+
+
+_ENTRY_KEYS = {
+    "workflow_instances": _entry_keys(EmulatorState.add_workflow_instance),
+    "workflows": _entry_keys(EmulatorState.add_workflow),
+}
+
+
+def _check_entries(key: str, entries: Any) -> list[dict[str, Any]]:
+    """Check a list of mapping entries and, for instances and workflows, their keys."""
+    if not isinstance(entries, list) or not all(isinstance(entry, Mapping) for entry in entries):
+        raise ScenarioError(f"Scenario key '{key}' must be a list of mappings.")
+    if key in _ENTRY_KEYS:
+        allowed, required = _ENTRY_KEYS[key]
+        for index, entry in enumerate(entries):
+            unknown = sorted(set(entry) - allowed)
+            if unknown:
+                raise ScenarioError(
+                    f"Unknown key '{unknown[0]}' in {key}[{index}]; allowed: {', '.join(sorted(allowed))}."
+                )
+            missing = sorted(required - set(entry))
+            if missing:
+                raise ScenarioError(f"Missing key '{missing[0]}' in {key}[{index}].")
+    return [dict(entry) for entry in entries]
+
+
+@dataclass
+class Scenario:
+    """The emulator's starting world; an empty scenario means default credentials and no data."""
+
+    region_id: str = "cn-hangzhou"
+    project_id: int = 100
+    access_keys: dict[str, str] = field(default_factory=dict)
+    sts_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    workflow_instances: list[dict[str, Any]] = field(default_factory=list)
+    workflows: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        """Build a scenario from a mapping, validating every top-level key."""
+        if not isinstance(data, Mapping):
+            raise ScenarioError("A scenario must be a mapping of scenario keys.")
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ScenarioError(f"Unknown scenario key '{unknown[0]}'; expected one of: {', '.join(known)}.")
+        region_id = data.get("region_id", "cn-hangzhou")
+        if not isinstance(region_id, str) or not region_id:
+            raise ScenarioError("Scenario key 'region_id' must be a non-empty string.")
+        project_id = data.get("project_id", 100)
+        if isinstance(project_id, bool) or not isinstance(project_id, int):
+            raise ScenarioError("Scenario key 'project_id' must be an integer.")
+        access_keys = data.get("access_keys") or {}
+        if not isinstance(access_keys, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in access_keys.items()
+        ):
+            raise ScenarioError("Scenario key 'access_keys' must map AccessKey ids to secret strings.")
+        sts_keys = data.get("sts_keys") or {}
+        if not isinstance(sts_keys, Mapping) or not all(
+            isinstance(k, str)
+            and isinstance(v, Mapping)
+            and set(v) == {"secret", "token"}
+            and all(isinstance(s, str) for s in v.values())
+            for k, v in sts_keys.items()
+        ):
+            raise ScenarioError("Scenario key 'sts_keys' must map AccessKey ids to {secret, token} strings.")
+        return cls(
+            region_id=region_id,
+            project_id=project_id,
+            access_keys=dict(access_keys),
+            sts_keys={k: dict(v) for k, v in sts_keys.items()},
+            workflow_instances=_check_entries("workflow_instances", data.get("workflow_instances") or []),
+            workflows=_check_entries("workflows", data.get("workflows") or []),
+            faults=_check_entries("faults", data.get("faults") or []),
+        )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        """Load a scenario from a JSON (``.json``) or YAML file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(f"Cannot read scenario file {path}: {exc.strerror or exc}.") from None
+        if path.suffix.lower() == ".json":
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise ScenarioError(f"Scenario file {path} is not valid JSON: {exc}.") from None
+        else:
+            import yaml
+
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+                raise ScenarioError(f"Scenario file {path} is not valid YAML: {problem}.") from None
+        return cls.from_dict(data or {})
+
+    @classmethod
+    def load(cls, source: Scenario | Mapping[str, Any] | str | Path | None) -> Scenario:
+        """Return a scenario from a Scenario, a mapping, a file path or a bundled name (None: empty)."""
+        if source is None:
+            return cls()
+        if isinstance(source, Scenario):
+            return source
+        if isinstance(source, Mapping):
+            return cls.from_dict(source)
+        path = Path(source)
+        bundled = BUNDLED_SCENARIOS / f"{source}.yaml"
+        if not path.exists() and isinstance(source, str) and source.isidentifier() and bundled.exists():
+            path = bundled
+        return cls.from_file(path)
+
+    def credentials(self) -> dict[str, Credential]:
+        """Return the accepted credentials (defaults for whichever kind the scenario leaves empty)."""
+        access_keys = self.access_keys or {DEFAULT_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_SECRET}
+        sts_keys = self.sts_keys or {
+            DEFAULT_STS_ACCESS_KEY_ID: {
+                "secret": DEFAULT_STS_ACCESS_KEY_SECRET,
+                "token": DEFAULT_SECURITY_TOKEN,
+            }
+        }
+        credentials = {key: Credential(secret) for key, secret in access_keys.items()}
+        credentials.update({key: Credential(v["secret"], v["token"]) for key, v in sts_keys.items()})
+        return credentials
+
+    def populate(self, state: EmulatorState) -> None:
+        """Add the scenario's workflows, instances and faults to ``state``."""
+        for key, add in (
+            ("workflows", state.add_workflow),
+            ("workflow_instances", state.add_workflow_instance),
+        ):
+            for index, entry in enumerate(getattr(self, key)):
+                try:
+                    add(**entry)
+                except ValueError as exc:
+                    raise ScenarioError(f"Bad value in {key}[{index}]: {exc}") from None
+        for index, entry in enumerate(self.faults):
+            options = {k: v for k, v in entry.items() if k not in ("action", "kind", "times")}
+            try:
+                fault = Fault(entry.get("action", ""), entry.get("kind", ""), entry.get("times", 1), options)
+            except ValueError as exc:
+                raise ScenarioError(f"Bad value in faults[{index}]: {exc}") from None
+            state.add_fault(fault)
