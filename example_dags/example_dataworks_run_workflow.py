@@ -53,4 +53,5 @@ with DAG(
         print(f"Fetched again: instance {fetched['Id']} is {fetched['Status']}")
         return [instance["Id"] for instance in instances]
 
+    run_workflow >> fetch_first
     report(run_workflow.output, fetch_first.output)

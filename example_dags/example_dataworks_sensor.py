@@ -14,6 +14,7 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor
+from airflow_provider_dataworks.status import format_biz_date
 
 POKE_INTERVAL = float(os.environ.get("DATAWORKS_EXAMPLE_POKE_INTERVAL", "300"))
 
@@ -50,7 +51,7 @@ with DAG(
             print(
                 f"Pulled from XCom: DataWorks workflow instance {item['Id']} ({item['Name']}) "
                 f"of workflow {item['WorkflowId']} is {item['Status']}, owner {item['Owner']}, "
-                f"BizDate {item['BizDate']}"
+                f"data date {format_biz_date(item['BizDate'])}"
             )
         return f"{instance['Id']}:{instance['Status']},{todays_run['Id']}:{todays_run['Status']}"
 

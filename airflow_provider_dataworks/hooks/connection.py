@@ -6,6 +6,7 @@ Every check happens here, before any network call, and each failure is one sente
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,10 +74,18 @@ class ConnectionSettings:
     def credentials_client(self) -> Any:
         """Build the `alibabacloud_credentials` client for this auth type (no network call until first use)."""
         from alibabacloud_credentials.client import Client as CredentialsClient
+
+        try:
+            return CredentialsClient(self._credentials_config()) if self.auth_type != "default" else CredentialsClient()
+        except ValueError as err:  # the credentials library validates its config with ValueError
+            raise DataWorksConfigError(
+                f"DataWorks connection {self.conn_id!r}: auth_type {self.auth_type!r} cannot be used: {err}"
+            ) from None
+
+    def _credentials_config(self) -> Any:
+        """The `alibabacloud_credentials` config for the explicit auth types."""
         from alibabacloud_credentials.models import Config as CredentialsConfig
 
-        if self.auth_type == "default":
-            return CredentialsClient()
         options: dict[str, Any] = {"type": self.auth_type}
         if self.auth_type in ("access_key", "sts", "ram_role_arn"):
             options.update(access_key_id=self.access_key_id, access_key_secret=self.access_key_secret)
@@ -90,7 +99,7 @@ class ConnectionSettings:
             options["role_name"] = self.role_name
         if self.auth_type == "oidc_role_arn":
             options.update(oidc_provider_arn=self.oidc_provider_arn, oidc_token_file_path=self.oidc_token_file)
-        return CredentialsClient(CredentialsConfig(**options))
+        return CredentialsConfig(**options)
 
 
 class _Reader:
@@ -129,7 +138,7 @@ class _Reader:
             seconds = float(value)
         except ValueError:
             raise self.fail(f"extra {name!r} is {value!r}; give a number of seconds, e.g. 10.") from None
-        if seconds <= 0:
+        if not math.isfinite(seconds) or seconds <= 0:
             raise self.fail(f"extra {name!r} must be a positive number of seconds, not {value!r}.")
         return seconds
 
@@ -137,7 +146,7 @@ class _Reader:
         value = self.extra("project_id")
         if value is None:
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise self.fail(f"extra 'project_id' is {value!r}; give the numeric DataWorks workspace id.")
         return int(value)
 

@@ -33,7 +33,7 @@ def positive_int(name: str, value: Any) -> int:
     """Validate an id-like argument early, naming it, instead of letting DataWorks reject it later."""
     if isinstance(value, bool):
         raise DataWorksConfigError(f"{name} must be a positive integer id, not {value!r}.")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or value <= 0:
         raise DataWorksConfigError(f"{name} must be a positive integer id, not {value!r}.")

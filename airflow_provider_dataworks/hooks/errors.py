@@ -31,7 +31,7 @@ _AUTH_CODE = re.compile(
     r"|Forbidden|ResourceNotAuthorized|InvalidCredentials|NoPermission|Invalid\.Tenant\.User)"
 )
 _NOT_FOUND = re.compile(r"not ?exist|notfound|not found", re.IGNORECASE)
-_NOT_FOUND_EXCLUDED = frozenset({"InvalidAccessKeyId.NotFound", "InvalidApi.NotFound"})
+_NOT_AN_INSTANCE = ("Invalid.Tenant", "InvalidApi", "InvalidAccessKeyId")
 
 
 def translate_sdk_error(err: Exception, action: str) -> DataWorksAPIError | None:
@@ -76,13 +76,13 @@ def classify(
         kind = DataWorksQuotaExceededError
     elif code_text.startswith("Throttling") or status_code == 429:
         kind = DataWorksThrottlingError
-    elif code_text in TRANSIENT_CLIENT_CODES or (
-        status_code is not None and status_code >= 500 and code_text not in PERMANENT_SERVER_CODES
-    ):
+    elif code_text in PERMANENT_SERVER_CODES:
+        kind = DataWorksInvalidRequestError
+    elif code_text in TRANSIENT_CLIENT_CODES or (status_code is not None and status_code >= 500):
         kind = DataWorksTransientError
     elif _AUTH_CODE.match(code_text) or status_code in (401, 403):
         kind = DataWorksAuthError
-    elif code_text not in _NOT_FOUND_EXCLUDED and (_NOT_FOUND.search(code_text) or _NOT_FOUND.search(message)):
+    elif _is_missing_instance(code_text, message):
         kind = DataWorksInstanceNotFoundError
     else:
         kind = DataWorksInvalidRequestError
@@ -92,8 +92,15 @@ def classify(
         code=code,
         status_code=status_code,
         request_id=request_id,
-        retry_after=retry_after if kind is DataWorksThrottlingError else None,
+        retry_after=retry_after if kind.retryable else None,
     )
+
+
+def _is_missing_instance(code: str, message: str) -> bool:
+    """A not-exist answer, unless it is about a workspace, an API or an AccessKey (those are other errors)."""
+    if code.startswith(_NOT_AN_INSTANCE):
+        return False
+    return bool(_NOT_FOUND.search(code) or _NOT_FOUND.search(message))
 
 
 def _transport_error(err: Exception, inner: Any, action: str) -> DataWorksTransportError:

@@ -6,7 +6,14 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks._compat import AirflowSensorTimeout, BaseSensorOperator, PokeReturnValue, conf
+from airflow_provider_dataworks._compat import (
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink, console_url
@@ -148,7 +155,12 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
         """Deferrable mode checks once, then hands the wait to the trigger; other modes poke."""
         if not self.deferrable:
             return super().execute(context)
-        instance = self._check(context)
+        try:
+            instance = self._check(context)
+        except AirflowFailException as err:  # as the poke loop does: soft_fail turns a failed instance into a skip
+            if self.soft_fail or getattr(self, "never_fail", False):
+                raise AirflowSkipException(f"Skipping due to soft_fail: {err}") from err
+            raise
         if instance is not None:
             return instance
         instance_id = self._known_instance_id()

@@ -1,0 +1,46 @@
+"""Importing the provider (as Airflow does at DAG parse time) must not load the DataWorks SDK."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+SDK_PACKAGES = ("alibabacloud_dataworks_public20240518", "alibabacloud_tea_openapi", "alibabacloud_credentials")
+
+#: Imports the provider's top-level modules and every module of the subpackages DAG files use, then reports.
+PROBE = f"""
+import importlib, json, pkgutil, sys
+import airflow_provider_dataworks as root
+imported = []
+for info in pkgutil.iter_modules(root.__path__, root.__name__ + "."):
+    if not info.ispkg:
+        importlib.import_module(info.name)
+        imported.append(info.name)
+for sub in ("hooks", "sensors", "operators", "triggers", "links"):
+    package = importlib.import_module(f"{{root.__name__}}.{{sub}}")
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(info.name)
+        imported.append(info.name)
+prefixes = {SDK_PACKAGES!r}
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in prefixes)
+print(json.dumps({{"imported": imported, "sdk": loaded}}))
+"""
+
+
+def test_importing_the_provider_leaves_the_sdk_unloaded() -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    for module in (
+        "airflow_provider_dataworks.hooks.dataworks",
+        "airflow_provider_dataworks.hooks.connection",
+        "airflow_provider_dataworks.hooks.errors",
+        "airflow_provider_dataworks.sensors.dataworks",
+        "airflow_provider_dataworks.operators.dataworks",
+        "airflow_provider_dataworks.triggers.dataworks",
+        "airflow_provider_dataworks.links.dataworks",
+        "airflow_provider_dataworks.waiting",
+    ):
+        assert module in report["imported"]
+    assert report["sdk"] == []

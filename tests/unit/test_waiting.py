@@ -1,0 +1,331 @@
+"""The shared wait loop, the scheduled-instance lookup, and turning end events into results or exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from airflow_provider_dataworks import exceptions as exc
+from airflow_provider_dataworks import waiting
+from airflow_provider_dataworks.status import biz_date_to_epoch_ms
+from airflow_provider_dataworks.waiting import (
+    error_event,
+    find_scheduled_instance,
+    raise_for_event,
+    select_scheduled_instance,
+    wait_for_workflow_instances,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+BIZ_DATE = biz_date_to_epoch_ms("2026-11-27")
+CONSOLE = "https://dataworks.data.aliyun.com/cn-shanghai/ops?defaultProjectId=4242&env=prod"
+START = 1_800_000_000.0
+
+
+def instance(instance_id: int, status: str, **fields: Any) -> dict[str, Any]:
+    return {"Id": instance_id, "Name": f"wf_{instance_id}", "Status": status, "BizDate": BIZ_DATE, **fields}
+
+
+class Clock:
+    """A fake wall clock advanced only by the (patched) asyncio.sleep."""
+
+    def __init__(self) -> None:
+        self.now = START
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(waiting, "time", fake)
+    monkeypatch.setattr(asyncio, "sleep", fake.sleep)
+    return fake
+
+
+class FakeHook:
+    """Answers `aget_workflow_instance` from a script per id: a status string, or an exception to raise.
+
+    Once a script runs out its last answer repeats, like an instance that stays in its last state.
+    """
+
+    def __init__(self, scripts: dict[int, Iterable[str | Exception]]) -> None:
+        self.scripts = {i: list(answers) for i, answers in scripts.items()}
+        self.calls: list[int] = []
+
+    async def aget_workflow_instance(self, instance_id: int) -> dict[str, Any]:
+        self.calls.append(instance_id)
+        script = self.scripts[instance_id]
+        answer = script.pop(0) if len(script) > 1 else script[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return instance(instance_id, answer)
+
+
+async def wait(hook: FakeHook, ids: list[int], *, poll_interval: float = 60.0, timeout: float = 3600.0) -> dict:
+    return await wait_for_workflow_instances(hook, ids, poll_interval=poll_interval, deadline=START + timeout)
+
+
+# -- wait_for_workflow_instances --------------------------------------------------------------------------
+
+
+async def test_success_after_running(clock: Clock) -> None:
+    hook = FakeHook({7: ["NotRun", "Running", "Running", "Success"]})
+    event = await wait(hook, [7])
+    assert event == {"status": "success", "instances": [instance(7, "Success")], "failed_ids": []}
+    assert hook.calls == [7, 7, 7, 7]
+    assert clock.sleeps == [60.0, 60.0, 60.0]
+
+
+async def test_already_finished_returns_without_sleeping(clock: Clock) -> None:
+    event = await wait(FakeHook({7: ["Success"]}), [7])
+    assert event["status"] == "success"
+    assert clock.sleeps == []
+
+
+async def test_waits_for_all_instances_and_stops_polling_finished_ones(clock: Clock) -> None:
+    hook = FakeHook({1: ["Running", "Success"], 2: ["Running", "Running", "Running", "Success"], 3: ["Success"]})
+    event = await wait(hook, [1, 2, 3])
+    assert event["status"] == "success"
+    assert [i["Id"] for i in event["instances"]] == [1, 2, 3]  # in the order asked
+    assert hook.calls == [1, 2, 3, 1, 2, 2, 2]
+    assert len(clock.sleeps) == 3
+
+
+async def test_failure_names_the_failed_ids_and_waits_for_the_rest(clock: Clock) -> None:
+    hook = FakeHook({1: ["Failure"], 2: ["Running", "Success"], 3: ["Running", "Failure"]})
+    event = await wait(hook, [1, 2, 3])
+    assert event["status"] == "failure"
+    assert event["failed_ids"] == [1, 3]
+    assert [i["Status"] for i in event["instances"]] == ["Failure", "Success", "Failure"]
+    assert hook.calls == [1, 2, 3, 2, 3]
+
+
+async def test_unknown_status_is_logged_and_waited_on(clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    hook = FakeHook({7: ["Frozen", "Success"]})
+    with caplog.at_level(logging.WARNING, logger=waiting.__name__):
+        event = await wait(hook, [7])
+    assert event["status"] == "success"
+    assert hook.calls == [7, 7]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["Workflow instance 7 has unknown status 'Frozen'; still waiting."]
+
+
+async def test_transient_error_keeps_polling(clock: Clock) -> None:
+    blip = exc.DataWorksTransportError("connection reset", action="GetWorkflowInstance", code="TransportError")
+    throttled = exc.DataWorksThrottlingError("slow down", action="GetWorkflowInstance", code="Throttling.User")
+    hook = FakeHook({7: ["Running", blip, throttled, "Success"]})
+    event = await wait(hook, [7])
+    assert event["status"] == "success"
+    assert hook.calls == [7, 7, 7, 7]
+    assert clock.sleeps == [60.0, 60.0, 60.0]
+
+
+async def test_permanent_error_ends_the_wait_with_an_error_event(clock: Clock) -> None:
+    denied = exc.DataWorksAuthError(
+        "User not authorized.", action="GetWorkflowInstance", code="Forbidden.RAM", status_code=403, request_id="RID-A"
+    )
+    hook = FakeHook({1: ["Running", denied], 2: ["Running"]})
+    event = await wait(hook, [1, 2])
+    assert event == {
+        "status": "error",
+        "error_class": "DataWorksAuthError",
+        "message": "User not authorized.",
+        "action": "GetWorkflowInstance",
+        "code": "Forbidden.RAM",
+        "status_code": 403,
+        "request_id": "RID-A",
+    }
+    assert hook.calls == [1, 2, 1]
+
+
+async def test_deadline_gives_a_timeout_event_with_pending_ids(clock: Clock) -> None:
+    hook = FakeHook({1: ["Running"], 2: ["Running", "Success"], 3: ["WaitResource"]})
+    event = await wait(hook, [1, 2, 3], poll_interval=60.0, timeout=150.0)
+    assert event["status"] == "timeout"
+    assert event["pending_ids"] == [1, 3]
+    assert {i["Id"]: i["Status"] for i in event["instances"]} == {1: "Running", 2: "Success", 3: "WaitResource"}
+    # polls at 0, 60, 120 s; the last sleep is cut to the deadline, then one last poll
+    assert clock.sleeps == [60.0, 60.0, 30.0]
+    assert clock.now == START + 150.0
+
+
+async def test_timeout_lists_only_instances_it_could_read(clock: Clock) -> None:
+    blip = exc.DataWorksTransientError("503", action="GetWorkflowInstance", status_code=503)
+    hook = FakeHook({1: [blip], 2: ["Running"]})
+    event = await wait(hook, [1, 2], timeout=100.0)
+    assert event["status"] == "timeout"
+    assert event["pending_ids"] == [1, 2]
+    assert [i["Id"] for i in event["instances"]] == [2]
+
+
+async def test_poll_interval_is_respected(clock: Clock) -> None:
+    await wait(FakeHook({7: ["Running", "Running", "Running", "Success"]}), [7], poll_interval=17.5)
+    assert clock.sleeps == [17.5, 17.5, 17.5]
+
+
+async def test_events_are_json_serialisable(clock: Clock) -> None:
+    import json
+
+    event = await wait(FakeHook({7: ["Failure"]}), [7])
+    assert json.loads(json.dumps(event)) == event
+
+
+# -- select_scheduled_instance / find_scheduled_instance --------------------------------------------------
+
+LOOKUP = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
+
+
+def test_select_none() -> None:
+    assert select_scheduled_instance([], LOOKUP) is None
+    assert select_scheduled_instance([instance(1, "Running", Type="Manual")], LOOKUP) is None
+
+
+def test_select_the_one_normal_instance_among_manual_ones() -> None:
+    normal = instance(2, "Running", Type="Normal")
+    found = select_scheduled_instance(
+        [instance(1, "Success", Type="Manual"), normal, instance(3, "Running", Type="SupplementData")], LOOKUP
+    )
+    assert found is normal
+
+
+def test_select_several_normal_instances_is_a_config_error_naming_them() -> None:
+    candidates = [instance(11, "Running", Type="Normal"), instance(12, "NotRun", Type="Normal")]
+    with pytest.raises(exc.DataWorksConfigError) as raised:
+        select_scheduled_instance(candidates, LOOKUP)
+    message = str(raised.value)
+    assert "Workflow 55 has 2 scheduled instances" in message
+    assert "2026-11-27" in message
+    assert "ids 11, 12" in message
+    assert "workflow_instance_id" in message
+
+
+class ListingHook:
+    """Answers `list_workflow_instances` (blocking, as the real hook) from a list of answers."""
+
+    def __init__(self, *answers: list[dict[str, Any]] | Exception) -> None:
+        self.answers = list(answers)
+        self.calls: list[dict[str, Any]] = []
+
+    def list_workflow_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.calls.append(kwargs)
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+async def test_find_waits_until_the_instance_exists(clock: Clock) -> None:
+    blip = exc.DataWorksTransientError("503", action="ListWorkflowInstances", status_code=503)
+    hook = ListingHook([], blip, [instance(9, "NotRun", Type="Normal")])
+    found = await find_scheduled_instance(hook, LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    assert found["Id"] == 9
+    assert clock.sleeps == [30.0, 30.0]
+    assert hook.calls[0] == {
+        "biz_date": BIZ_DATE,
+        "project_id": 4242,
+        "workflow_id": 55,
+        "env_type": "Prod",
+        "instance_type": "Normal",
+    }
+
+
+async def test_find_times_out(clock: Clock) -> None:
+    found = await find_scheduled_instance(ListingHook([]), LOOKUP, poll_interval=30.0, deadline=START + 45)
+    assert found == {"status": "timeout", "instances": [], "pending_ids": []}
+    assert clock.sleeps == [30.0, 15.0]
+
+
+async def test_find_reports_permanent_and_ambiguity_errors(clock: Clock) -> None:
+    denied = exc.DataWorksAuthError("no", action="ListWorkflowInstances", code="Forbidden.RAM", request_id="R1")
+    event = await find_scheduled_instance(ListingHook(denied), LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    assert (event["status"], event["error_class"], event["code"], event["request_id"]) == (
+        "error",
+        "DataWorksAuthError",
+        "Forbidden.RAM",
+        "R1",
+    )
+    two = [instance(1, "Running", Type="Normal"), instance(2, "Running", Type="Normal")]
+    event = await find_scheduled_instance(ListingHook(two), LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    assert (event["status"], event["error_class"]) == ("error", "DataWorksConfigError")
+    assert "ids 1, 2" in event["message"]
+    assert clock.sleeps == []
+
+
+# -- raise_for_event --------------------------------------------------------------------------------------
+
+
+def test_success_event_returns_the_instances() -> None:
+    instances = [instance(1, "Success"), instance(2, "Success")]
+    assert raise_for_event({"status": "success", "instances": instances, "failed_ids": []}, CONSOLE) == instances
+
+
+def test_failure_event_names_id_name_status_biz_date_and_console() -> None:
+    event = {
+        "status": "failure",
+        "instances": [instance(1, "Success"), instance(2, "Failure", Name="nightly_etl")],
+        "failed_ids": [2],
+    }
+    with pytest.raises(exc.DataWorksWorkflowInstanceFailed) as raised:
+        raise_for_event(event, CONSOLE)
+    assert str(raised.value) == (
+        "DataWorks workflow instance 2 ('nightly_etl') status Failure, BizDate 2026-11-27. Console: " + CONSOLE
+    )
+
+
+def test_failure_event_names_every_failed_instance() -> None:
+    event = {"status": "failure", "instances": [instance(1, "Failure"), instance(2, "Failure")], "failed_ids": [1, 2]}
+    with pytest.raises(exc.DataWorksWorkflowInstanceFailed) as raised:
+        raise_for_event(event, CONSOLE)
+    assert "workflow instance 1 ('wf_1')" in str(raised.value)
+    assert "workflow instance 2 ('wf_2')" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        exc.DataWorksAuthError(
+            "denied", action="GetWorkflowInstance", code="Forbidden.RAM", status_code=403, request_id="R1"
+        ),
+        exc.DataWorksInstanceNotFoundError("gone", action="GetWorkflowInstance", code="X.NotExist", request_id="R2"),
+        exc.DataWorksQuotaExceededError("quota", action="GetWorkflowInstance", code="Throttling.Resource"),
+        exc.DataWorksTransientError("still down", action="GetWorkflowInstance", status_code=503, request_id="R3"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_error_event_rebuilds_the_same_exception(error: exc.DataWorksAPIError) -> None:
+    with pytest.raises(exc.DataWorksAPIError) as raised:
+        raise_for_event(error_event(error), CONSOLE)
+    assert type(raised.value) is type(error)
+    assert str(raised.value) == str(error)
+    assert (raised.value.code, raised.value.status_code, raised.value.request_id) == (
+        error.code,
+        error.status_code,
+        error.request_id,
+    )
+
+
+def test_config_error_event_rebuilds_a_config_error() -> None:
+    with pytest.raises(exc.DataWorksConfigError, match="pass workflow_instance_id"):
+        raise_for_event(error_event(exc.DataWorksConfigError("ambiguous; pass workflow_instance_id")), CONSOLE)
+
+
+def test_error_event_with_an_unknown_class_is_a_config_error_with_its_message() -> None:
+    with pytest.raises(exc.DataWorksConfigError, match=r"^trigger crashed$"):
+        raise_for_event({"status": "error", "error_class": "KeyError", "message": "trigger crashed"}, CONSOLE)
+
+
+def test_unexpected_event_kind() -> None:
+    with pytest.raises(exc.DataWorksConfigError, match="Unexpected event"):
+        raise_for_event({"status": "timeout", "pending_ids": [1]}, CONSOLE)
