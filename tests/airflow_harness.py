@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 __all__ = ["AirflowDbInfo", "DagRunResult", "DagRunner", "prepare_worker_db"]
 
@@ -265,6 +265,7 @@ class DagRunner:
         conn_file_path: str | os.PathLike[str] | None = None,
         variable_file_path: str | os.PathLike[str] | None = None,
         mark_success_pattern: str | None = None,
+        configure: Callable[[Any], None] | None = None,
     ) -> DagRunResult:
         """Run ``dag_id`` once with ``dag.test()`` and return its result.
 
@@ -275,6 +276,8 @@ class DagRunner:
         from airflow import settings
 
         dag = self.load_dag(dag_id)
+        if configure is not None:
+            configure(dag)  # e.g. switch a task to deferrable mode for this run only
         run_after = _unique_now()  # dag.test() derives the run id from run_after
         logical_date = logical_date or run_after
         t0 = time.perf_counter()

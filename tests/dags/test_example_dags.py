@@ -1,0 +1,69 @@
+"""The example DAGs users copy, run for real (dag.test on SQLite) against the emulator, blocking and deferrable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+pytestmark = pytest.mark.timeout(240)
+
+TRIGGER_RAN = "[DAG TEST] running trigger in line"
+
+
+@pytest.fixture
+def emulator_connection(dataworks_emulator, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", dataworks_emulator.connection_json(read_timeout=2))
+    monkeypatch.setenv("DATAWORKS_EXAMPLE_POKE_INTERVAL", "0.3")
+    return dataworks_emulator
+
+
+def set_deferrable(deferrable: bool):
+    def configure(dag) -> None:
+        for task in dag.tasks:
+            if hasattr(task, "deferrable"):
+                task.deferrable = deferrable
+
+    return configure
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["blocking", "deferrable"])
+def test_run_workflow_example(deferrable, run_dag, emulator_connection, caplog, capsys):
+    emu = emulator_connection
+    emu.add_workflow(id=501, name="dws_sales_daily", statuses=["Running", "Running", "Success"])
+    result = run_dag("example_dataworks_run_workflow", configure=set_deferrable(deferrable))
+
+    assert result.state == "success", result
+    assert result.task_states == {"run_workflow": "success", "fetch_instance": "success", "report": "success"}
+    instances = result.xcom("run_workflow")
+    ids = result.xcom("run_workflow", key="workflow_instance_ids")
+    assert [i["Id"] for i in instances] == ids and len(ids) == 1
+    assert instances[0]["Status"] == "Success"
+    assert '"run_by": "airflow"' in instances[0]["WorkflowParameters"]
+    assert result.xcom("fetch_instance")["Id"] == ids[0]
+    assert result.xcom("report") == ids
+    logs = capsys.readouterr().out + caplog.text
+    assert f"Pulled from XCom: run instance {ids[0]}" in logs
+    assert logs.count(TRIGGER_RAN) == (1 if deferrable else 0)
+    (create,) = emu.calls("CreateWorkflowInstances")
+    assert create.params["Name"].startswith("airflow-example_dataworks_run_workflow-run_workflow-manual__")
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["blocking", "deferrable"])
+def test_sensor_example(deferrable, run_dag, emulator_connection, caplog, capsys):
+    emu = emulator_connection
+    logical_date = datetime.now(UTC)
+    ds = logical_date.date().isoformat()
+    emu.add_workflow_instance(
+        id=1001, workflow_id=500, name="ods_orders_daily", biz_date=ds, statuses=["Running", "Running", "Success"]
+    )
+    scheduled = emu.add_workflow_instance(
+        workflow_id=501, name="dws_sales_daily", biz_date=ds, statuses=["Running", "Success"]
+    )
+    result = run_dag("example_dataworks_sensor", logical_date=logical_date, configure=set_deferrable(deferrable))
+
+    assert result.state == "success", result
+    assert result.xcom("report") == f"1001:Success,{scheduled}:Success"
+    logs = capsys.readouterr().out + caplog.text
+    assert "Pulled from XCom: DataWorks workflow instance 1001 (ods_orders_daily) of workflow 500 is Success" in logs
+    assert logs.count(TRIGGER_RAN) == (2 if deferrable else 0)

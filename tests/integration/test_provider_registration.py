@@ -1,0 +1,35 @@
+"""The installed distribution registers with Airflow: `airflow providers list` and `providers hooks` show it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def airflow_cli(*args: str) -> str:
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    result = subprocess.run(
+        [airflow, *args, "-o", "json"], capture_output=True, text=True, timeout=100, check=False, env=dict(os.environ)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_providers_list_shows_the_provider():
+    providers = {p["package_name"]: p for p in json.loads(airflow_cli("providers", "list"))}
+    assert "airflow-provider-dataworks" in providers
+    assert providers["airflow-provider-dataworks"]["version"] == __import__("airflow_provider_dataworks").__version__
+
+
+def test_providers_hooks_shows_the_dataworks_connection_type():
+    hooks = {h["connection_type"]: h for h in json.loads(airflow_cli("providers", "hooks"))}
+    assert hooks["dataworks"]["class"] == "airflow_provider_dataworks.hooks.dataworks.DataWorksHook"
+    assert hooks["dataworks"]["package_name"] == "airflow-provider-dataworks"
+    assert hooks["dataworks"]["hook_name"] == "Alibaba Cloud DataWorks"
