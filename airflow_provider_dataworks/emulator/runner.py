@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.emulator.faults import Fault
 from airflow_provider_dataworks.emulator.scenario import Scenario
-from airflow_provider_dataworks.emulator.state import Advance, EmulatorState, RecordedCall
+from airflow_provider_dataworks.emulator.state import EmulatorState, RecordedCall
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
-    from datetime import date
+    from collections.abc import Mapping
     from pathlib import Path
     from types import TracebackType
 
@@ -170,65 +169,17 @@ class DataWorksEmulator:
 
     # ----- the world -----
 
-    def add_workflow_instance(
-        self,
-        *,
-        id: int | None = None,
-        workflow_id: int = 1,
-        name: str | None = None,
-        project_id: int | None = None,
-        biz_date: str | int | date | None = None,
-        type: str = "Normal",
-        env_type: str = "Prod",
-        statuses: Sequence[str] = ("Running", "Success"),
-        advance: Advance = "reads",
-        owner: str = "1000",
-        workflow_parameters: str = "",
-        tags: Iterable[Mapping[str, str]] | None = None,
-        tasks: Iterable[Mapping[str, Any]] | None = None,
-    ) -> int:
-        """Add a workflow instance (biz_date default: yesterday UTC+8; tasks: ``{name, status?, log?}``)."""
-        return self.state.add_workflow_instance(
-            id=id,
-            workflow_id=workflow_id,
-            name=name,
-            project_id=project_id,
-            biz_date=biz_date,
-            type=type,
-            env_type=env_type,
-            statuses=statuses,
-            advance=advance,
-            owner=owner,
-            workflow_parameters=workflow_parameters,
-            tags=tags,
-            tasks=tasks,
-        )
+    def add_workflow_instance(self, **instance: Any) -> int:
+        """Add a workflow instance and return its id; keywords as `EmulatorState.add_workflow_instance`.
 
-    def add_workflow(
-        self,
-        *,
-        id: int,
-        name: str,
-        project_id: int | None = None,
-        statuses: Sequence[str] = ("Running", "Success"),
-        advance: Advance = "reads",
-        tasks: Iterable[Mapping[str, Any]] = (),
-        creating_reads: int = 1,
-        create_result: str = "Created",
-        failure_message: str | None = None,
-    ) -> int:
-        """Add a workflow definition that CreateWorkflowInstances can start."""
-        return self.state.add_workflow(
-            id=id,
-            name=name,
-            project_id=project_id,
-            statuses=statuses,
-            advance=advance,
-            tasks=tasks,
-            creating_reads=creating_reads,
-            create_result=create_result,
-            failure_message=failure_message,
-        )
+        E.g. ``add_workflow_instance(workflow_id=501, biz_date="2026-11-27", statuses=["Running", "Success"],
+        advance="reads")``; biz_date defaults to yesterday (UTC+8), tasks to none.
+        """
+        return self.state.add_workflow_instance(**instance)
+
+    def add_workflow(self, **workflow: Any) -> int:
+        """Add a workflow definition CreateWorkflowInstances can start; keywords as `EmulatorState.add_workflow`."""
+        return self.state.add_workflow(**workflow)
 
     def inject_fault(self, action: str, kind: str, *, times: int = 1, **options: Any) -> None:
         """Make the next ``times`` calls of ``action`` (``"*"``: any) misbehave as ``kind``."""

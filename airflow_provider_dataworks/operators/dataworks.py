@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks._compat import BaseOperator, conf
+from airflow_provider_dataworks._task import DataWorksTaskMixin
 from airflow_provider_dataworks.exceptions import (
     DataWorksConfigError,
     DataWorksWaitTimeout,
     DataWorksWorkflowCreateFailed,
 )
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink, console_url
+from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.status import WorkflowInstanceStatus, biz_date_to_epoch_ms, format_biz_date
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 from airflow_provider_dataworks.waiting import (
@@ -43,30 +44,7 @@ LOG_TAIL_LINES = 40
 LOG_TAIL_CHARS = 4000
 
 
-class _DataWorksOperatorMixin:
-    """Shared by both operators: one lazily created hook and the console link XCom."""
-
-    dataworks_conn_id: str
-    api_retry_limit: int
-    api_retry_delay: float
-    project_id: int | str | None
-
-    @property
-    def hook(self) -> DataWorksHook:
-        """One hook per task run, created on first use (never at DAG parse time)."""
-        if not hasattr(self, "_hook"):
-            self._hook = DataWorksHook(
-                self.dataworks_conn_id, retry_limit=self.api_retry_limit, retry_delay=self.api_retry_delay
-            )
-        return self._hook
-
-    def console(self, instance_id: Any = None) -> str:
-        """The DataWorks console URL of this task's workspace."""
-        project_id = self.project_id if self.project_id not in (None, "") else self.hook.settings.project_id
-        return console_url(self.hook.settings, project_id, instance_id)
-
-
-class DataWorksGetWorkflowInstanceOperator(_DataWorksOperatorMixin, BaseOperator):
+class DataWorksGetWorkflowInstanceOperator(DataWorksTaskMixin, BaseOperator):
     """Fetch one workflow instance once and return its dict (API field names) as XCom ``return_value``.
 
     :param workflow_instance_id: the instance to fetch.
@@ -103,7 +81,7 @@ class DataWorksGetWorkflowInstanceOperator(_DataWorksOperatorMixin, BaseOperator
         return instance
 
 
-class DataWorksRunWorkflowOperator(_DataWorksOperatorMixin, BaseOperator):
+class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
     """Start a DataWorks workflow run (CreateWorkflowInstances) and, by default, wait for it to finish.
 
     XCom ``workflow_instance_ids`` holds the created ids as soon as they are known; ``return_value`` the list

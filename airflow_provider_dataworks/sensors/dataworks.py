@@ -14,9 +14,10 @@ from airflow_provider_dataworks._compat import (
     PokeReturnValue,
     conf,
 )
+from airflow_provider_dataworks._task import DataWorksTaskMixin
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
-from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink, console_url
+from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.status import biz_date_to_epoch_ms
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 from airflow_provider_dataworks.waiting import (
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_POKE_INTERVAL = 300.0
 
 
-class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
+class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
     """Wait for a DataWorks workflow instance to reach Success (task succeeds) or Failure (task fails).
 
     Give either `workflow_instance_id`, or `workflow_id` and `biz_date` to wait for that workflow's scheduled
@@ -89,15 +90,6 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
         self.api_retry_delay = api_retry_delay
         self._found_instance_id: int | None = None
 
-    @property
-    def hook(self) -> DataWorksHook:
-        """One hook per task run, created on first use (never at DAG parse time)."""
-        if not hasattr(self, "_hook"):
-            self._hook = DataWorksHook(
-                self.dataworks_conn_id, retry_limit=self.api_retry_limit, retry_delay=self.api_retry_delay
-            )
-        return self._hook
-
     def _lookup(self) -> dict[str, Any]:
         """What identifies the scheduled instance to find: plain values, also used as trigger kwargs."""
         return {
@@ -124,13 +116,9 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
             return positive_int("workflow_instance_id", self.workflow_instance_id)
         return self._found_instance_id
 
-    def _console(self, instance_id: int | None = None) -> str:
-        project_id = self.project_id if self.project_id not in (None, "") else self.hook.settings.project_id
-        return console_url(self.hook.settings, project_id, instance_id)
-
     def _check(self, context: Context) -> dict[str, Any] | None:
         """One poll: the finished instance (raising if it failed), or None while there is nothing final yet."""
-        context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self._console())
+        context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())
         try:
             instance_id = self._instance_id()
             if instance_id is None:
@@ -144,7 +132,7 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
         if not is_terminal(instance):
             self.log.info("Workflow instance %s is %s; waiting.", instance_id, instance.get("Status"))
             return None
-        return raise_for_event(finished_event([instance]), self._console(instance_id))[0]
+        return raise_for_event(finished_event([instance]), self.console(instance_id))[0]
 
     def poke(self, context: Context) -> PokeReturnValue:
         """Poke and reschedule modes: done when the instance succeeded; raises when it failed."""
@@ -185,6 +173,6 @@ class DataWorksWorkflowInstanceSensor(BaseSensorOperator):
                 f"Sensor {self.task_id!r} timed out after {self.timeout} s waiting for DataWorks "
                 f"workflow instance {event.get('pending_ids') or self.workflow_id}."
             )
-        instances = raise_for_event(event, self._console())
+        instances = raise_for_event(event, self.console())
         self.log.info("DataWorks workflow instance %s succeeded.", instances[0]["Id"])
         return instances[0]
