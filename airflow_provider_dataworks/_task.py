@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import console_url
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 
 class DataWorksTaskMixin:
@@ -15,6 +19,8 @@ class DataWorksTaskMixin:
     api_retry_limit: int
     api_retry_delay: float
     project_id: int | str | None
+    execution_timeout: timedelta | None
+    timeout: float
 
     @property
     def hook(self) -> DataWorksHook:
@@ -29,3 +35,22 @@ class DataWorksTaskMixin:
         """The DataWorks console URL of this task's workspace (the connection's template)."""
         project_id = self.project_id if self.project_id not in (None, "") else self.hook.settings.project_id
         return console_url(self.hook.settings, project_id, instance_id)
+
+    def limits(self) -> str:
+        """The time limits of a wait, for messages: `timeout`, and `execution_timeout` when set."""
+        limits = f"timeout ({self.timeout} s)"
+        if self.execution_timeout:
+            limits += f" or execution_timeout ({self.execution_timeout})"
+        return limits
+
+    def wait_deadline(self, context: Any, seconds: float) -> float:
+        """Absolute end of a wait (epoch s): `seconds` from now, capped by `execution_timeout` from the task's start.
+
+        Triggers carry this deadline, so `execution_timeout` holds while deferred too, on any triggerer.
+        """
+        deadline = time.time() + seconds
+        if self.execution_timeout:
+            started = getattr(context["ti"], "start_date", None)
+            start = started.timestamp() if started else time.time()
+            deadline = min(deadline, start + self.execution_timeout.total_seconds())
+        return deadline

@@ -182,7 +182,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         ranges = self.biz_date_ranges()
-        deadline = time.time() + self.timeout
+        deadline = self.wait_deadline(context, self.timeout)
         self.project_id = self.hook.project_id_or_default(self.project_id)
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())
         name = self.name or _default_run_name(context)
@@ -287,7 +287,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             pending = [int(i) for i in event.get("pending_ids") or self.workflow_instance_ids]
             self._stop(pending)
             raise DataWorksWaitTimeout(
-                f"DataWorks workflow instances {pending} were not finished after {self.timeout} s; stopped them."
+                f"DataWorks workflow instances {pending} were not finished within the task's {self.limits()}; "
+                "stopped them."
             )
         if event.get("status") == FAILURE:
             self._log_failure_diagnostics(event)

@@ -152,10 +152,11 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
         if instance is not None:
             return instance
         instance_id = self._known_instance_id()
+        deadline = self.wait_deadline(context, self.timeout)
         self.defer(
             trigger=DataWorksWorkflowInstanceTrigger(
                 workflow_instance_ids=[instance_id] if instance_id else [],
-                end_time=time.time() + self.timeout,
+                end_time=deadline,
                 lookup=None if instance_id else self._lookup(),
                 dataworks_conn_id=self.dataworks_conn_id,
                 poll_interval=self.poke_interval,
@@ -163,14 +164,14 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
                 retry_delay=self.api_retry_delay,
             ),
             method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout),
+            timeout=timedelta(seconds=max(deadline - time.time(), 0.0)),
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
         if event.get("status") == TIMEOUT:
             raise AirflowSensorTimeout(
-                f"Sensor {self.task_id!r} timed out after {self.timeout} s waiting for DataWorks "
+                f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks "
                 f"workflow instance {event.get('pending_ids') or self.workflow_id}."
             )
         instances = raise_for_event(event, self.console())

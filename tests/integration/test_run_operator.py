@@ -184,3 +184,25 @@ def test_get_instance_operator_returns_the_dict(dataworks_emulator, connection):
     instance = op.execute({"ti": ti})
     assert (instance["Id"], instance["Status"], instance["Owner"]) == (instance_id, "Success", "4242")
     assert ti.xcoms["dataworks_console_url"].startswith("https://dataworks.data.aliyun.com/cn-hangzhou/")
+
+
+def test_deferred_timeout_stops_the_instances_then_fails(dataworks_emulator, connection):
+    """The trigger's timeout event resumes the task, which stops what it started before failing."""
+    instance_id = dataworks_emulator.add_workflow_instance(workflow_id=511, name="w", biz_date="2026-11-27")
+    ti = FakeTaskInstance(xcoms={"workflow_instance_ids": [instance_id]})
+    event = {"status": "timeout", "instances": [], "pending_ids": [instance_id]}
+    with pytest.raises(DataWorksWaitTimeout, match="stopped them"):
+        make_operator(workflow_id=511, deferrable=True).execute_complete({"ti": ti}, event)
+    assert dataworks_emulator.is_stopped(instance_id)
+
+
+def test_execution_timeout_caps_the_wait(dataworks_emulator, connection):
+    from datetime import timedelta
+
+    dataworks_emulator.add_workflow(id=512, name="slow", statuses=["Running"])
+    ti = FakeTaskInstance()
+    started = time.time()
+    with pytest.raises(DataWorksWaitTimeout, match="execution_timeout"):
+        make_operator(workflow_id=512, execution_timeout=timedelta(seconds=2)).execute({"ti": ti})
+    assert time.time() - started < 10
+    assert dataworks_emulator.is_stopped(ti.xcoms["workflow_instance_ids"][0])

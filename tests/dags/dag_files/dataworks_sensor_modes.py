@@ -6,7 +6,7 @@ succeed has a downstream task that pulls the sensor's XCom, as a user's DAG woul
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import DAG, task
@@ -52,6 +52,13 @@ for mode in ("poke", "reschedule", "deferrable"):
         DataWorksWorkflowInstanceSensor(
             task_id="times_out", workflow_instance_id="{{ dag_run.conf['running_id'] }}", timeout=3, **FAST
         )
+        if mode != "reschedule":  # in reschedule mode every poke is its own short execution: use `timeout`
+            DataWorksWorkflowInstanceSensor(
+                task_id="execution_times_out",
+                workflow_instance_id="{{ dag_run.conf['running_id'] }}",
+                execution_timeout=timedelta(seconds=3),
+                **FAST,
+            )
         transient = DataWorksWorkflowInstanceSensor(
             task_id="transient_faults", workflow_instance_id="{{ dag_run.conf['transient_id'] }}", **FAST
         )
