@@ -33,3 +33,11 @@ def test_providers_hooks_shows_the_dataworks_connection_type():
     assert hooks["dataworks"]["class"] == "airflow_provider_dataworks.hooks.dataworks.DataWorksHook"
     assert hooks["dataworks"]["package_name"] == "airflow-provider-dataworks"
     assert hooks["dataworks"]["hook_name"] == "Alibaba Cloud DataWorks"
+
+
+def test_airflow_3_reads_the_connection_form_from_provider_info():
+    widgets = {w["connection_parameter_name"] for w in json.loads(airflow_cli("providers", "widgets"))}
+    for extra in ("region_id", "auth_type", "security_token", "project_id", "env_type", "network", "console_url"):
+        assert f"extra__dataworks__{extra}" in widgets
+    behaviours = [b["field_behaviours"] for b in json.loads(airflow_cli("providers", "behaviours"))]
+    assert "dataworks" in behaviours
