@@ -174,19 +174,35 @@ def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, A
         "Owner": _text(params, "Owner"),
         "UnifiedWorkflowInstanceId": _optional_int(params, "UnifiedWorkflowInstanceId"),
     }
-    ids = _int_list(params, "Ids")
-    name = _text(params, "Name")
-    page = _page(params, 100)
-    items = [
+    filters["Name"] = _text(params, "Name")
+    items = _matching(state.workflow_instances(), project_id, ("BizDate", day), filters, _int_list(params, "Ids"))
+    return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 100), "WorkflowInstances")}
+
+
+def _matching(
+    items: list[dict[str, Any]],
+    project_id: int,
+    day_field: tuple[str, date],
+    filters: dict[str, Any],
+    ids: list[int] | None,
+) -> list[dict[str, Any]]:
+    """Items of one workspace and business day matching every given filter (names match by substring)."""
+    day_key, day = day_field
+    return [
         item
-        for item in state.workflow_instances()
+        for item in items
         if item["ProjectId"] == project_id
-        and biz_day(item["BizDate"]) == day
-        and all(value is None or item[key] == value for key, value in filters.items())
+        and biz_day(item[day_key]) == day
+        and all(_matches(item[key], value, key) for key, value in filters.items())
         and (ids is None or item["Id"] in ids)
-        and (name is None or name in item["Name"])
     ]
-    return {"PagingInfo": _paging_info(_sorted(items, params), page, "WorkflowInstances")}
+
+
+def _matches(actual: Any, wanted: Any, key: str) -> bool:
+    """An unset filter matches anything; names match by substring, everything else exactly."""
+    if wanted is None:
+        return True
+    return wanted in actual if key in ("Name", "TaskName") else bool(actual == wanted)
 
 
 def _create_biz_dates(params: Params) -> list[int]:
@@ -285,19 +301,9 @@ def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
         "ProjectEnv": _choice(params, "ProjectEnv", ENV_TYPES),
         "Owner": _text(params, "Owner"),
     }
-    ids = _int_list(params, "Ids")
-    task_name = _text(params, "TaskName")
-    page = _page(params, 500)
-    items = [
-        item
-        for item in state.task_instances()
-        if item["ProjectId"] == project_id
-        and biz_day(item["Bizdate"]) == day
-        and all(value is None or item[key] == value for key, value in filters.items())
-        and (ids is None or item["Id"] in ids)
-        and (task_name is None or task_name in item["TaskName"])
-    ]
-    return {"PagingInfo": _paging_info(_sorted(items, params), page, "TaskInstances")}
+    filters["TaskName"] = _text(params, "TaskName")
+    items = _matching(state.task_instances(), project_id, ("Bizdate", day), filters, _int_list(params, "Ids"))
+    return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 500), "TaskInstances")}
 
 
 def _task_instance_not_found(task_instance_id: int) -> ApiError:
