@@ -211,7 +211,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             return [self.hook.get_workflow_instance(i) for i in self.workflow_instance_ids]
         if self.deferrable:
             self._defer(deadline)
-        self.hook.get_conn()
+        self.hook.get_conn()  # build the client here, so the wait's worker threads never look up the connection
         event = asyncio.run(
             wait_for_workflow_instances(
                 self.hook, self.workflow_instance_ids, poll_interval=self.poll_interval, deadline=deadline
@@ -234,17 +234,15 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                 )
             if time.time() + interval > deadline:
                 raise DataWorksWaitTimeout(
-                    f"DataWorks was still creating the run of workflow {self.workflow_id} when the timeout of "
-                    f"{self.timeout} s ran out (operation {operation_id})."
+                    f"DataWorks was still creating the run of workflow {self.workflow_id} when the task's "
+                    f"{self.limits()} ran out (operation {operation_id})."
                 )
             time.sleep(interval)
 
     def _stop_earlier_tries(self, name: str, ranges: list[tuple[str, str]]) -> None:
         """A retry must not leave the previous try's run unattended: stop whatever of it still runs."""
-        start, end = ranges[0]
-        dates = [start] if start == end else _days(start, end)
         running: list[int] = []
-        for day in dates:
+        for day in _days(*ranges[0]):
             instances = self.hook.list_workflow_instances(
                 biz_date=day,
                 project_id=self.project_id,
