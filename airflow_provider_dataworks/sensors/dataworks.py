@@ -118,7 +118,6 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
 
     def _check(self, context: Context) -> dict[str, Any] | None:
         """One poll: the finished instance (raising if it failed), or None while there is nothing final yet."""
-        context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())
         try:
             instance_id = self._instance_id()
             if instance_id is None:
@@ -141,6 +140,7 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         """Deferrable mode checks once, then hands the wait to the trigger; other modes poke."""
+        context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())  # once per run, not per poke
         if not self.deferrable:
             return super().execute(context)
         try:

@@ -110,9 +110,12 @@ def test_poke_failure_raises_a_fail_exception_naming_the_instance(context: dict[
         assert part in message
 
 
-def test_poke_pushes_the_console_link(context: dict[str, Any], ti: FakeTaskInstance) -> None:
+def test_execute_pushes_the_console_link_once_per_run(context: dict[str, Any], ti: FakeTaskInstance) -> None:
     with patch_get(instance(7, "Running")):
         sensor().poke(context)
+    assert ti.pushed == {}  # not an XCom write per poke
+    with patch_get(instance(7, "Success")):
+        sensor(deferrable=True).execute(context)
     assert ti.pushed == {CONSOLE_URL_XCOM_KEY: CONSOLE}
 
 
