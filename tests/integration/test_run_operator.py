@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from fake_task_instance import FakeTaskInstance
 
 from airflow_provider_dataworks.exceptions import (
     DataWorksWaitTimeout,
@@ -22,23 +22,6 @@ from airflow_provider_dataworks.operators.dataworks import (
 from airflow_provider_dataworks.status import biz_date_to_epoch_ms
 
 pytestmark = pytest.mark.timeout(90)
-
-
-@dataclass
-class FakeTaskInstance:
-    """The slice of a task instance the operators use: XCom and identity."""
-
-    dag_id: str = "dag"
-    task_id: str = "run"
-    run_id: str = "manual__2026-11-27"
-    try_number: int = 1
-    xcoms: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = value
-
-    def xcom_pull(self, key: str = "return_value", **_: Any) -> Any:
-        return self.xcoms.get(key)
 
 
 @pytest.fixture

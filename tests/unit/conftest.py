@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from fake_task_instance import FakeTaskInstance
 
 #: Credentials of the env-var connection; long enough for Airflow's secrets masker to register them.
 ACCESS_KEY_ID = "LTAI5tUnitTestKeyId"
 ACCESS_KEY_SECRET = "UnitTestSecret-DoNotLeak-9f3b"
 REGION = "cn-shanghai"
 PROJECT_ID = 4242
-
-
-@dataclass
-class FakeTaskInstance:
-    """The part of a task instance the sensor uses in poke and deferrable mode: `xcom_push`."""
-
-    pushed: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
 
 
 @pytest.fixture

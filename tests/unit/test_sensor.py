@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
@@ -18,7 +18,10 @@ from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstan
 from airflow_provider_dataworks.status import biz_date_to_epoch_ms
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 
-from .conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, PROJECT_ID, REGION, FakeTaskInstance
+from .conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, PROJECT_ID, REGION
+
+if TYPE_CHECKING:
+    from fake_task_instance import FakeTaskInstance
 
 pytestmark = pytest.mark.usefixtures("dataworks_conn")
 
@@ -113,10 +116,10 @@ def test_poke_failure_raises_a_fail_exception_naming_the_instance(context: dict[
 def test_execute_pushes_the_console_link_once_per_run(context: dict[str, Any], ti: FakeTaskInstance) -> None:
     with patch_get(instance(7, "Running")):
         sensor().poke(context)
-    assert ti.pushed == {}  # not an XCom write per poke
+    assert ti.xcoms == {}  # not an XCom write per poke
     with patch_get(instance(7, "Success")):
         sensor(deferrable=True).execute(context)
-    assert ti.pushed == {CONSOLE_URL_XCOM_KEY: CONSOLE}
+    assert ti.xcoms == {CONSOLE_URL_XCOM_KEY: CONSOLE}
 
 
 def test_string_instance_id_from_a_template_is_accepted(context: dict[str, Any]) -> None:
