@@ -17,8 +17,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
+
+from airflow_provider_dataworks.status import (
+    DATAWORKS_TZ,
+    TERMINAL_STATUSES,
+    WorkflowInstanceStatus,
+    biz_date_to_epoch_ms,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_dataworks.emulator.faults import Fault
@@ -26,22 +33,11 @@ if TYPE_CHECKING:
 
 Advance = Literal["reads"] | float
 
-WORKFLOW_INSTANCE_STATUSES = (
-    "NotRun",
-    "Running",
-    "WaitTime",
-    "CheckingCondition",
-    "WaitResource",
-    "Failure",
-    "Success",
-    "Checking",
-)
+WORKFLOW_INSTANCE_STATUSES = tuple(status.value for status in WorkflowInstanceStatus)
 TASK_INSTANCE_STATUSES = (*WORKFLOW_INSTANCE_STATUSES, "WaitTrigger")
-TERMINAL_STATUSES = frozenset({"Success", "Failure"})
 INSTANCE_TYPES = ("Normal", "Manual", "SmokeTest", "SupplementData", "ManualWorkflow", "TriggerWorkflow")
 ENV_TYPES = ("Prod", "Dev")
 CREATE_RESULTS = ("Created", "CreateFailure")
-BIZ_TIMEZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
 TASK_TYPE = "ODPS_SQL"
 RESOURCE_GROUP = "S_res_group_emulator"
 _NOT_STARTED = frozenset({"NotRun", "WaitTime", "WaitResource"})
@@ -55,29 +51,22 @@ def now_ms() -> int:
 
 def to_biz_date_ms(value: str | int | date) -> int:
     """Convert ``"YYYY-MM-DD"`` (00:00 UTC+8), a date, or epoch milliseconds to epoch milliseconds."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, date)):
-        raise ValueError(f"biz_date must be a 'YYYY-MM-DD' string or epoch milliseconds, got {value!r}.")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"biz_date must not be negative, got {value}.")
-        return value
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"biz_date must be a 'YYYY-MM-DD' string, got {value!r}.") from None
-    midnight = datetime(value.year, value.month, value.day, tzinfo=BIZ_TIMEZONE)
-    return int(midnight.timestamp() * 1000)
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        raise ValueError(f"biz_date must not be negative, got {value}.")
+    try:
+        return biz_date_to_epoch_ms(value)
+    except TypeError as err:
+        raise ValueError(str(err)) from None
 
 
 def biz_day(ms: int) -> date:
     """Return the calendar date (in UTC+8, DataWorks' home time zone) of an epoch-milliseconds timestamp."""
-    return datetime.fromtimestamp(ms / 1000, BIZ_TIMEZONE).date()
+    return datetime.fromtimestamp(ms / 1000, DATAWORKS_TZ).date()
 
 
 def default_biz_date_ms() -> int:
     """Return yesterday 00:00 UTC+8, DataWorks' default business date."""
-    return to_biz_date_ms(datetime.now(BIZ_TIMEZONE).date() - timedelta(days=1))
+    return to_biz_date_ms(datetime.now(DATAWORKS_TZ).date() - timedelta(days=1))
 
 
 def _check_timeline(statuses: Sequence[str], advance: Advance) -> tuple[str, ...]:
@@ -669,7 +658,7 @@ class EmulatorState:
 
 def _default_log(task: Mapping[str, Any]) -> str:
     """Write a plausible ODPS SQL task log for a task instance wire dict in its current status."""
-    stamp = datetime.fromtimestamp((task["StartedTime"] or task["CreateTime"]) / 1000, BIZ_TIMEZONE)
+    stamp = datetime.fromtimestamp((task["StartedTime"] or task["CreateTime"]) / 1000, DATAWORKS_TZ)
     prefix = stamp.strftime("%Y-%m-%d %H:%M:%S")
     day = biz_day(task["Bizdate"]).isoformat()
     status = task["Status"]

@@ -91,7 +91,10 @@ def test_scenario_from_dict_json_and_yaml(tmp_path: Path, make_client: Any) -> N
         ({"workflow_instances": [{"statuz": ["Success"]}]}, "Unknown key 'statuz' in workflow_instances[0]"),
         ({"workflows": [{"name": "no id"}]}, "Missing key 'id' in workflows[0]"),
         ({"workflow_instances": [{"statuses": ["Done"]}]}, "workflow_instances[0]: Unknown status 'Done'"),
-        ({"workflow_instances": [{"biz_date": "01/02/2025"}]}, "workflow_instances[0]: biz_date must be"),
+        (
+            {"workflow_instances": [{"biz_date": "01/02/2025"}]},
+            "workflow_instances[0]: biz_date '01/02/2025' is not a date; use 'YYYY-MM-DD'",
+        ),
         ({"workflow_instances": [{"advance": 0}]}, "advance must be 'reads' or a positive number"),
         ({"faults": [{"action": "*", "kind": "boom"}]}, "faults[0]: Unknown fault kind 'boom'"),
     ],
