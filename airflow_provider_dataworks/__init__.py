@@ -42,6 +42,10 @@ def _conn_fields() -> dict[str, dict[str, Any]]:
         "protocol": _text_field("Protocol", "https (default); http only for the local emulator."),
         "project_id": _text_field("Workspace id", "Default DataWorks workspace (project) id."),
         "env_type": _text_field("Environment", "Prod (default) or Dev."),
+        "timezone": _text_field(
+            "DataWorks time zone",
+            "IANA zone DataWorks schedules in, for data dates (default Asia/Shanghai, UTC+8).",
+        ),
         "connect_timeout": _text_field("Connect timeout (s)", "Seconds to wait for a TCP connection."),
         "read_timeout": _text_field("Read timeout (s)", "Seconds to wait for a response."),
         "console_url": _text_field(

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import Any
 
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import console_url
 
-if TYPE_CHECKING:
-    from datetime import timedelta
+#: Airflow's own deferral timeout comes this long after the trigger's deadline, so the trigger's timeout event
+#: (with the task's own message, and the run operator's stop) always wins the race against the scheduler.
+DEFERRAL_GRACE_SECONDS = 120.0
+
+
+def is_blank(value: Any) -> bool:
+    """An argument left unset, or a template that rendered to nothing."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 class DataWorksTaskMixin:
@@ -54,3 +61,7 @@ class DataWorksTaskMixin:
             start = started.timestamp() if started else time.time()
             deadline = min(deadline, start + self.execution_timeout.total_seconds())
         return deadline
+
+    def deferral_timeout(self, deadline: float) -> timedelta:
+        """Airflow's timeout for a deferral whose trigger ends itself at `deadline` (epoch s)."""
+        return timedelta(seconds=max(deadline - time.time(), 0.0) + DEFERRAL_GRACE_SECONDS)

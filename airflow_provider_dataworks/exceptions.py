@@ -7,8 +7,11 @@ from typing import Any, ClassVar
 from airflow_provider_dataworks._compat import AirflowException, AirflowFailException
 
 
-class DataWorksConfigError(AirflowException):
-    """A connection or argument that can never work; raised before any network call."""
+class DataWorksConfigError(AirflowFailException):
+    """A connection or argument that can never work (bad data date, ambiguous instance, missing workspace).
+
+    Raised before any network call where possible; an `AirflowFailException`, since retrying cannot fix it.
+    """
 
 
 class DataWorksAPIError(AirflowException):
@@ -88,8 +91,12 @@ class DataWorksInstanceNotFoundError(DataWorksInvalidRequestError):
     """The workflow or task instance asked for does not exist."""
 
 
-class DataWorksWorkflowInstanceFailed(AirflowFailException):
-    """A workflow instance ended in Failure; terminal for the task (no retries, honours soft_fail)."""
+class DataWorksWorkflowInstanceFailed(AirflowException):
+    """A workflow instance ended in Failure.
+
+    Not an `AirflowFailException`: DataWorks reruns failed instances under the same id (auto-rerun, or by hand),
+    so the task's `retries` may wait such a rerun out. Sensors turn it into a skip with `soft_fail`.
+    """
 
 
 class DataWorksWorkflowCreateFailed(AirflowFailException):

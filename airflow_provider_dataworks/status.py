@@ -28,6 +28,10 @@ class WorkflowInstanceStatus(StrEnum):
         return value in cls._value2member_map_
 
 
+#: Values of `WorkflowInstance.Type`: scheduled (`Normal`), backfill (`SupplementData`), manual and others.
+INSTANCE_TYPES = ("Normal", "Manual", "SmokeTest", "SupplementData", "ManualWorkflow", "TriggerWorkflow")
+
+
 TERMINAL_STATUSES = frozenset({WorkflowInstanceStatus.SUCCESS, WorkflowInstanceStatus.FAILURE})
 FAILED_STATUSES = frozenset({WorkflowInstanceStatus.FAILURE})
 

@@ -11,13 +11,16 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_dataworks.dates import format_biz_date
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
-from airflow_provider_dataworks.status import TERMINAL_STATUSES, WorkflowInstanceStatus, format_biz_date
+from airflow_provider_dataworks.lookup import find_instance
+from airflow_provider_dataworks.status import TERMINAL_STATUSES, WorkflowInstanceStatus
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from airflow_provider_dataworks.lookup import InstanceLookup
 
 log = logging.getLogger(__name__)
 
@@ -66,31 +69,16 @@ def error_event(err: DataWorksAPIError | DataWorksConfigError) -> dict[str, Any]
     }
 
 
-def select_scheduled_instance(instances: Sequence[dict[str, Any]], lookup: dict[str, Any]) -> dict[str, Any] | None:
-    """The one scheduled (`Normal`) instance of a workflow for a data date; None if not created yet.
-
-    Several scheduled instances on one date (an hourly workflow) are ambiguous: fail and ask for the id.
-    """
-    scheduled = [i for i in instances if i.get("Type") == "Normal"]
-    if len(scheduled) > 1:
-        ids = ", ".join(str(i.get("Id")) for i in scheduled)
-        raise DataWorksConfigError(
-            f"Workflow {lookup['workflow_id']} has {len(scheduled)} scheduled instances for data date "
-            f"{format_biz_date(lookup['biz_date'])} (ids {ids}); pass workflow_instance_id to choose one."
-        )
-    return scheduled[0] if scheduled else None
-
-
-async def find_scheduled_instance(
-    hook: DataWorksHook, lookup: dict[str, Any], *, poll_interval: float, deadline: float
+async def find_instance_when_created(
+    hook: DataWorksHook, lookup: InstanceLookup, *, poll_interval: float, deadline: float
 ) -> dict[str, Any]:
-    """Poll ListWorkflowInstances until the scheduled instance of `lookup` exists; returns it or an end event.
+    """Poll the lookup until DataWorks has created the instance; returns it (with its status) or an end event.
 
-    The list call pages through results with blocking retries, so it runs in a worker thread.
+    The lookup pages through list answers with blocking retries, so it runs in a worker thread.
     """
     while True:
         try:
-            found = await asyncio.to_thread(lookup_scheduled_instance, hook, lookup)
+            found = await asyncio.to_thread(find_instance, hook, lookup)
         except DataWorksConfigError as err:
             return error_event(err)
         except DataWorksAPIError as err:
@@ -103,24 +91,8 @@ async def find_scheduled_instance(
         remaining = deadline - time.time()
         if remaining <= 0:
             return {"status": TIMEOUT, "instances": [], "pending_ids": []}
-        log.info(
-            "No scheduled instance of workflow %s for %s yet; waiting.",
-            lookup["workflow_id"],
-            format_biz_date(lookup["biz_date"]),
-        )
+        log.info("No instance of %s yet; waiting.", lookup.describe())
         await asyncio.sleep(min(poll_interval, remaining))
-
-
-def lookup_scheduled_instance(hook: DataWorksHook, lookup: dict[str, Any]) -> dict[str, Any] | None:
-    """One ListWorkflowInstances lookup of the scheduled instance (blocking; retries inside the hook)."""
-    instances = hook.list_workflow_instances(
-        biz_date=lookup["biz_date"],
-        project_id=lookup.get("project_id"),
-        workflow_id=lookup["workflow_id"],
-        env_type=lookup.get("env_type"),
-        instance_type="Normal",
-    )
-    return select_scheduled_instance(instances, lookup)
 
 
 async def wait_for_workflow_instances(

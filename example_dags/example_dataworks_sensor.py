@@ -13,8 +13,8 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
+from airflow_provider_dataworks.dates import format_biz_date
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor
-from airflow_provider_dataworks.status import format_biz_date
 
 POKE_INTERVAL = float(os.environ.get("DATAWORKS_EXAMPLE_POKE_INTERVAL", "300"))
 

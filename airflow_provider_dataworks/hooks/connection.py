@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks import __version__
+from airflow_provider_dataworks.dates import DEFAULT_TIMEZONE, dataworks_zone
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from alibabacloud_tea_openapi.models import Config
 
 AUTH_TYPES = ("access_key", "sts", "ram_role_arn", "ecs_ram_role", "oidc_role_arn", "default")
@@ -48,6 +51,12 @@ class ConnectionSettings:
     connect_timeout: float | None = None
     read_timeout: float | None = None
     console_url: str = DEFAULT_CONSOLE_URL
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> tzinfo:
+        """DataWorks' scheduling time zone, in which data dates and scheduling times are counted."""
+        return dataworks_zone(self.timezone)
 
     @classmethod
     def from_connection(cls, conn: Any, region_id: str | None = None) -> ConnectionSettings:
@@ -150,6 +159,16 @@ class _Reader:
             raise self.fail(f"extra 'project_id' is {value!r}; give the numeric DataWorks workspace id.")
         return int(value)
 
+    def timezone(self) -> str:
+        name = self.extra("timezone") or DEFAULT_TIMEZONE
+        try:
+            dataworks_zone(name)
+        except DataWorksConfigError:
+            raise self.fail(
+                f"extra 'timezone' is {name!r}; give an IANA time zone name such as 'Asia/Shanghai'."
+            ) from None
+        return name
+
     def endpoint(self) -> str | None:
         host = (self.conn.host or "").strip() or None
         if host is None:
@@ -196,6 +215,7 @@ class _Reader:
             connect_timeout=self.seconds("connect_timeout"),
             read_timeout=self.seconds("read_timeout"),
             console_url=self.extra("console_url") or DEFAULT_CONSOLE_URL,
+            timezone=self.timezone(),
         )
         self.check_auth(settings)
         return settings

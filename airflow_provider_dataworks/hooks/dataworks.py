@@ -14,11 +14,11 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks._compat import BaseHook
+from airflow_provider_dataworks.dates import biz_date_ms, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksConfigError, DataWorksInstanceNotFoundError
 from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
 from airflow_provider_dataworks.hooks.retry import RetryPolicy
-from airflow_provider_dataworks.status import biz_date_to_epoch_ms
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -28,12 +28,18 @@ if TYPE_CHECKING:
 #: Largest page the list APIs accept (ListTaskInstances allows 500, ListWorkflowInstances 100).
 LIST_PAGE_SIZE = 100
 DEFAULT_STOP_COMMENT = "Stopped by Apache Airflow"
+#: Integers from here on are BizDates in epoch ms (1973 onwards); smaller ones are read as `YYYYMMDD`.
+EPOCH_MS_FLOOR = 10**11
 
 
 def positive_int(name: str, value: Any) -> int:
     """Validate an id-like argument early, naming it, instead of letting DataWorks reject it later."""
     if isinstance(value, bool):
         raise DataWorksConfigError(f"{name} must be a positive integer id, not {value!r}.")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DataWorksConfigError(
+            f"{name} is empty; give a positive integer id (if it is a template, check what it renders to)."
+        )
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or value <= 0:
@@ -148,6 +154,16 @@ class DataWorksHook(BaseHook):
             raise DataWorksConfigError(f"env_type must be 'Prod' or 'Dev', not {value!r}.")
         return value
 
+    def biz_date_ms(self, value: Any) -> int:
+        """A data date in DataWorks' wire form (epoch ms at 00:00 in the connection's `timezone`).
+
+        Takes what `parse_data_date` takes, and a BizDate already in epoch ms, as DataWorks returns it.
+        """
+        if isinstance(value, int) and not isinstance(value, bool) and value >= EPOCH_MS_FLOOR:
+            return value
+        zone = self.settings.zone
+        return biz_date_ms(parse_data_date(value, zone), zone)
+
     # -- calling the API ---------------------------------------------------------------------------------
 
     def _call_once(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -206,7 +222,7 @@ class DataWorksHook(BaseHook):
         """ListWorkflowInstances for one data date, every page."""
         params: dict[str, Any] = {
             "ProjectId": self.project_id_or_default(project_id),
-            "BizDate": biz_date_to_epoch_ms(biz_date),
+            "BizDate": self.biz_date_ms(biz_date),
             "EnvType": self.env_type_or_default(env_type),
         }
         if workflow_id is not None:
@@ -277,19 +293,27 @@ class DataWorksHook(BaseHook):
     def list_task_instances(
         self,
         *,
-        workflow_instance_id: int | str,
         biz_date: Any,
+        workflow_instance_id: int | str | None = None,
+        workflow_id: int | str | None = None,
+        task_id: int | str | None = None,
         project_id: int | str | None = None,
         env_type: str | None = None,
         status: str | None = None,
     ) -> list[dict[str, Any]]:
-        """ListTaskInstances of one workflow instance, every page."""
+        """ListTaskInstances of one data date, narrowed to a workflow instance, a workflow or a node; every page."""
         params: dict[str, Any] = {
             "ProjectId": self.project_id_or_default(project_id),
-            "Bizdate": biz_date_to_epoch_ms(biz_date),
-            "WorkflowInstanceId": positive_int("workflow_instance_id", workflow_instance_id),
+            "Bizdate": self.biz_date_ms(biz_date),
             "ProjectEnv": self.env_type_or_default(env_type),
         }
+        for key, name, value in (
+            ("WorkflowInstanceId", "workflow_instance_id", workflow_instance_id),
+            ("WorkflowId", "workflow_id", workflow_id),
+            ("TaskId", "dataworks_task_id", task_id),
+        ):
+            if value is not None:
+                params[key] = positive_int(name, value)
         if status:
             params["Status"] = status
         return self._all_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE)

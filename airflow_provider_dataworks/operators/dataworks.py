@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks._compat import BaseOperator, conf
-from airflow_provider_dataworks._task import DataWorksTaskMixin
+from airflow_provider_dataworks._task import DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks.dates import default_data_date, parse_data_date
 from airflow_provider_dataworks.exceptions import (
     DataWorksConfigError,
     DataWorksWaitTimeout,
@@ -16,7 +17,7 @@ from airflow_provider_dataworks.exceptions import (
 )
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
-from airflow_provider_dataworks.status import WorkflowInstanceStatus, biz_date_to_epoch_ms, format_biz_date
+from airflow_provider_dataworks.status import WorkflowInstanceStatus
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 from airflow_provider_dataworks.waiting import (
     FAILURE,
@@ -27,8 +28,6 @@ from airflow_provider_dataworks.waiting import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from airflow.sdk import Context
 
 RUN_TYPES = ("ManualWorkflow", "SupplementData")
@@ -90,7 +89,9 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
     :param workflow_id: the DataWorks workflow to run.
     :param project_id: workspace id (default: the connection's ``project_id`` extra).
     :param run_type: ``ManualWorkflow`` (one run) or ``SupplementData`` (a backfill over a range of dates).
-    :param biz_date: data date ``YYYY-MM-DD``, or for SupplementData a ``(start, end)`` pair (inclusive).
+    :param biz_date: data date (``YYYY-MM-DD``, ``YYYYMMDD``, a date or datetime; default: the run's data date,
+        the day before its data interval ends in DataWorks' time zone), or for SupplementData a ``(start, end)``
+        pair (inclusive).
     :param workflow_parameters: run parameters, sent as a JSON object.
     :param env_type: ``Prod`` or ``Dev`` (default: the connection's ``env_type`` extra, else Prod).
     :param name: name of the run in DataWorks (default: ``airflow-<dag_id>-<task_id>-<run_id>``).
@@ -124,7 +125,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         *,
         project_id: int | str | None = None,
         run_type: str = "ManualWorkflow",
-        biz_date: str | Sequence[str] = "{{ ds }}",
+        biz_date: Any = None,
         workflow_parameters: dict[str, Any] | None = None,
         env_type: str | None = None,
         name: str | None = None,
@@ -164,24 +165,28 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     # -- starting the run ---------------------------------------------------------------------------------
 
-    def biz_date_ranges(self) -> list[tuple[str, str]]:
-        """The rendered `biz_date` as DataWorks `Periods.BizDates` ranges, validated."""
+    def biz_date_ranges(self, context: Context) -> list[tuple[str, str]]:
+        """The rendered `biz_date` (default: the run's data date) as DataWorks `Periods.BizDates` ranges."""
+        zone = self.hook.settings.zone
         value = self.biz_date
-        if isinstance(value, str):
-            dates = [value]
+        if is_blank(value):
+            dates = [default_data_date(context, zone)]
         elif isinstance(value, list | tuple) and len(value) == 2 and self.run_type == "SupplementData":
-            dates = list(value)
-        else:
+            dates = [parse_data_date(d, zone) for d in value]
+        elif isinstance(value, list | tuple):
             raise DataWorksConfigError(
-                f"biz_date must be 'YYYY-MM-DD' (or a (start, end) pair for SupplementData), not {value!r}."
+                f"biz_date {value!r}: a (start, end) range needs run_type='SupplementData'; "
+                "a ManualWorkflow run takes one data date."
             )
-        start, end = (format_biz_date(biz_date_to_epoch_ms(d)) for d in (dates[0], dates[-1]))
+        else:
+            dates = [parse_data_date(value, zone)]
+        start, end = dates[0], dates[-1]
         if start > end:
             raise DataWorksConfigError(f"biz_date range starts after it ends: {start} > {end}.")
-        return [(start, end)]
+        return [(start.isoformat(), end.isoformat())]
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        ranges = self.biz_date_ranges()
+        ranges = self.biz_date_ranges(context)
         deadline = self.wait_deadline(context, self.timeout)
         self.project_id = self.hook.project_id_or_default(self.project_id)
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())

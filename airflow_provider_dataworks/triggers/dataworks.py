@@ -10,10 +10,13 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+from airflow_provider_dataworks.lookup import InstanceLookup
 from airflow_provider_dataworks.waiting import (
     TIMEOUT,
     error_event,
-    find_scheduled_instance,
+    find_instance_when_created,
+    finished_event,
+    is_terminal,
     wait_for_workflow_instances,
 )
 
@@ -32,8 +35,8 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
 
     :param workflow_instance_ids: instances to wait for; empty when `lookup` finds the instance.
     :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
-    :param lookup: ``{"workflow_id", "biz_date" (epoch ms), "project_id", "env_type"}`` to wait first for the
-        scheduled instance of that data date to exist.
+    :param lookup: an `InstanceLookup` as a dict (workflow, data date, types, scheduling time) to wait first
+        for the instance it names to exist.
     :param dataworks_conn_id: connection to use (looked up off the event loop).
     :param poll_interval: seconds between polls of an unfinished instance.
     :param stop_on_kill: stop the instances when a user kills the deferred task (Airflow 3.3+ ``on_kill``).
@@ -84,24 +87,34 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
         yield TriggerEvent(await self._wait())
 
     async def _wait(self) -> dict[str, Any]:
-        if time.time() >= self.end_time:
-            return {"status": TIMEOUT, "instances": [], "pending_ids": self.workflow_instance_ids}
-        hook = self._hook()
+        """The whole wait, cut off at the deadline even while an API call or its retries are in flight."""
+        timed_out = {"status": TIMEOUT, "instances": [], "pending_ids": self.workflow_instance_ids}
+        remaining = self.end_time - time.time()
+        if remaining <= 0:
+            return timed_out
         try:
-            await hook.aget_conn()
-            ids = self.workflow_instance_ids
-            if not ids and self.lookup:
-                found = await find_scheduled_instance(
-                    hook, self.lookup, poll_interval=self.poll_interval, deadline=self.end_time
-                )
-                if "Id" not in found:
-                    return found
-                ids = [int(found["Id"])]
-            return await wait_for_workflow_instances(
-                hook, ids, poll_interval=self.poll_interval, deadline=self.end_time
-            )
+            async with asyncio.timeout(remaining):
+                return await self._poll_until_done()
+        except TimeoutError:
+            return timed_out
         except (DataWorksAPIError, DataWorksConfigError) as err:
             return error_event(err)
+
+    async def _poll_until_done(self) -> dict[str, Any]:
+        hook = self._hook()
+        await hook.aget_conn()
+        ids = self.workflow_instance_ids
+        if not ids and self.lookup:
+            found = await find_instance_when_created(
+                hook, InstanceLookup.from_dict(self.lookup), poll_interval=self.poll_interval, deadline=self.end_time
+            )
+            if "Id" not in found:
+                return found
+            if is_terminal(found):
+                return finished_event([found])
+            ids = [int(found["Id"])]
+            await asyncio.sleep(max(min(self.poll_interval, self.end_time - time.time()), 0.0))
+        return await wait_for_workflow_instances(hook, ids, poll_interval=self.poll_interval, deadline=self.end_time)
 
     async def on_kill(self) -> None:
         """A user killed the deferred task: stop the DataWorks instances this wait was started for."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from airflow_provider_dataworks.status import biz_date_to_epoch_ms
+from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -86,7 +86,11 @@ def test_sensor_modes_end_to_end(mode, run_dag, dataworks_emulator, monkeypatch,
     expected = EXPECTED_STATES if mode == "reschedule" else {**EXPECTED_STATES, "execution_times_out": "failed"}
     assert result.task_states == expected, result
     assert result.state == "failed"
-    assert result.xcom("pull_success") == {"Id": success_id, "Status": "Success", "BizDate": biz_date_to_epoch_ms(ds)}
+    assert result.xcom("pull_success") == {
+        "Id": success_id,
+        "Status": "Success",
+        "BizDate": biz_date_ms(date.fromisoformat(ds), dataworks_zone()),
+    }
     assert result.xcom("success")["Name"] == "ods_orders"
     assert result.xcom("pull_transient")["Id"] == transient_id
     assert result.xcom("by_lookup")["WorkflowId"] == 7001

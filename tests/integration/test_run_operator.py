@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import date
 from typing import Any
 
 import pytest
 from fake_task_instance import FakeTaskInstance
 
+from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.exceptions import (
     DataWorksWaitTimeout,
     DataWorksWorkflowCreateFailed,
@@ -19,7 +21,6 @@ from airflow_provider_dataworks.operators.dataworks import (
     DataWorksGetWorkflowInstanceOperator,
     DataWorksRunWorkflowOperator,
 )
-from airflow_provider_dataworks.status import biz_date_to_epoch_ms
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -98,7 +99,9 @@ def test_backfill_over_three_dates_creates_three_instances(dataworks_emulator, c
     assert len(instances) == 3 == len(ti.xcoms["workflow_instance_ids"])
     assert {i["Type"] for i in instances} == {"SupplementData"}
     days = ("2026-11-25", "2026-11-26", "2026-11-27")
-    assert sorted(i["BizDate"] for i in instances) == [biz_date_to_epoch_ms(d) for d in days]
+    assert sorted(i["BizDate"] for i in instances) == [
+        biz_date_ms(date.fromisoformat(d), dataworks_zone()) for d in days
+    ]
 
 
 def test_on_kill_stops_the_running_instances(dataworks_emulator, connection):

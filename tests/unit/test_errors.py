@@ -121,7 +121,10 @@ def test_family_members_are_airflow_exceptions() -> None:
         exc.DataWorksWaitTimeout,
     ):
         assert issubclass(kind, AirflowException), kind
-    assert issubclass(exc.DataWorksWorkflowInstanceFailed, AirflowFailException)
+    # a failed instance may be rerun by DataWorks under the same id: the task's retries apply
+    assert not issubclass(exc.DataWorksWorkflowInstanceFailed, AirflowFailException)
+    # a configuration that can never work is not retried
+    assert issubclass(exc.DataWorksConfigError, AirflowFailException)
     assert issubclass(exc.DataWorksWorkflowCreateFailed, AirflowFailException)
     assert issubclass(exc.DataWorksThrottlingError, exc.DataWorksTransientError)
     assert issubclass(exc.DataWorksTransportError, exc.DataWorksTransientError)

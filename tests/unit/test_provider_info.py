@@ -24,6 +24,7 @@ EXTRAS = (
     "protocol",
     "project_id",
     "env_type",
+    "timezone",
     "connect_timeout",
     "read_timeout",
     "console_url",

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
+import pendulum
 import pytest
 from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from airflow_provider_dataworks import exceptions as exc
 from airflow_provider_dataworks._compat import AirflowFailException
+from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor
-from airflow_provider_dataworks.status import biz_date_to_epoch_ms
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 
 from .conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, PROJECT_ID, REGION
@@ -25,12 +27,20 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.usefixtures("dataworks_conn")
 
-BIZ_DATE = biz_date_to_epoch_ms("2026-11-27")
+BIZ_DATE = biz_date_ms(date(2026, 11, 27), dataworks_zone())
+#: The run the unit tests pretend to be: due at 2026-11-28 00:00 UTC, so its data date is 2026-11-27.
+DUE = pendulum.datetime(2026, 11, 28, tz="UTC")
 CONSOLE = f"https://dataworks.data.aliyun.com/{REGION}/ops?defaultProjectId={PROJECT_ID}&env=prod"
 
 
 def instance(instance_id: int, status: str, **fields: Any) -> dict[str, Any]:
     return {"Id": instance_id, "Name": "nightly_etl", "Status": status, "BizDate": BIZ_DATE, **fields}
+
+
+@pytest.fixture
+def context(ti: FakeTaskInstance) -> dict[str, Any]:
+    """A scheduled run due at 2026-11-28 00:00 UTC (data date 2026-11-27) whose task instance records XComs."""
+    return {"ti": ti, "data_interval_end": DUE, "logical_date": DUE}
 
 
 def sensor(**kwargs: Any) -> DataWorksWorkflowInstanceSensor:
@@ -104,10 +114,11 @@ def test_poke_success_returns_the_instance(context: dict[str, Any]) -> None:
     assert result.xcom_value == done
 
 
-def test_poke_failure_raises_a_fail_exception_naming_the_instance(context: dict[str, Any]) -> None:
+def test_poke_failure_raises_a_retryable_exception_naming_the_instance(context: dict[str, Any]) -> None:
     with patch_get(instance(7, "Failure")), pytest.raises(exc.DataWorksWorkflowInstanceFailed) as raised:
         sensor().poke(context)
-    assert isinstance(raised.value, AirflowFailException)
+    # DataWorks reruns failed instances under the same id: the task's retries may wait such a rerun out.
+    assert not isinstance(raised.value, AirflowFailException)
     message = str(raised.value)
     for part in ("workflow instance 7", "'nightly_etl'", "status Failure", "BizDate 2026-11-27", CONSOLE):
         assert part in message
@@ -172,9 +183,13 @@ def lookup_sensor(**kwargs: Any) -> DataWorksWorkflowInstanceSensor:
 
 
 def test_lookup_found_then_polled(context: dict[str, Any]) -> None:
-    found = [instance(90, "Success", Type="Manual"), instance(91, "Running", Type="Normal")]
+    found = [
+        instance(90, "Success", Type="Manual", WorkflowId=55),
+        instance(91, "Running", Type="Normal", WorkflowId=55),
+    ]
     with patch_list(found) as listing, patch_get(instance(91, "Running"), instance(91, "Success")) as get:
         s = lookup_sensor()
+        assert s.poke(context).is_done is False
         assert s.poke(context).is_done is False
         assert s.poke(context).xcom_value == instance(91, "Success")
     # one lookup, with the connection's workspace and the default environment; then only GetWorkflowInstance
@@ -186,6 +201,7 @@ def test_lookup_found_then_polled(context: dict[str, Any]) -> None:
         "env_type": "Prod",
         "instance_type": "Normal",
     }
+    # one API call per poke: the list answer carried the status, so the first poke made no Get
     assert [c.args[1:] for c in get.call_args_list] == [(91,), (91,)]
 
 
@@ -196,7 +212,7 @@ def test_lookup_uses_given_project_and_env(context: dict[str, Any]) -> None:
 
 
 def test_lookup_not_found_keeps_waiting_and_looks_again(context: dict[str, Any]) -> None:
-    with patch_list([], [instance(1, "Success", Type="Manual")]) as listing, patch_get() as get:
+    with patch_list([], [instance(1, "Success", Type="Manual", WorkflowId=55)]) as listing, patch_get() as get:
         s = lookup_sensor()
         assert s.poke(context).is_done is False
         assert s.poke(context).is_done is False
@@ -205,8 +221,20 @@ def test_lookup_not_found_keeps_waiting_and_looks_again(context: dict[str, Any])
 
 
 def test_lookup_with_several_scheduled_instances_fails_naming_them(context: dict[str, Any]) -> None:
-    several = [instance(11, "Running", Type="Normal"), instance(12, "Running", Type="Normal")]
-    with patch_list(several), pytest.raises(exc.DataWorksConfigError, match="ids 11, 12"):
+    several = [
+        instance(11, "Running", Type="Normal", WorkflowId=55),
+        instance(12, "Running", Type="Normal", WorkflowId=55),
+    ]
+    due_ms = int(DUE.timestamp() * 1000)  # neither hour matches the run's data interval end, and both exist
+    tasks = [
+        {"WorkflowInstanceId": 11, "TriggerTime": due_ms - 60_000},
+        {"WorkflowInstanceId": 12, "TriggerTime": due_ms + 60_000},
+    ]
+    with (
+        patch_list(several),
+        mock.patch.object(DataWorksHook, "list_task_instances", autospec=True, return_value=tasks),
+        pytest.raises(exc.DataWorksConfigError, match=r"2 instances \(11 \(scheduled .*\), 12 \(scheduled"),
+    ):
         lookup_sensor().poke(context)
 
 
@@ -270,7 +298,8 @@ def test_deferrable_running_instance_defers_with_plain_kwargs(context: dict[str,
     trigger = deferred.value.trigger
     assert isinstance(trigger, DataWorksWorkflowInstanceTrigger)
     assert deferred.value.method_name == "execute_complete"
-    assert abs(deferred.value.timeout.total_seconds() - 600) < 5  # the time left until the deadline
+    # the time left until the trigger's own deadline, plus a grace so that the trigger's timeout always wins
+    assert abs(deferred.value.timeout.total_seconds() - 720) < 5
     path, kwargs = trigger.serialize()
     assert path == "airflow_provider_dataworks.triggers.dataworks.DataWorksWorkflowInstanceTrigger"
     assert before + 600 <= kwargs.pop("end_time") <= after + 600
@@ -293,14 +322,22 @@ def test_deferrable_lookup_not_found_defers_with_the_lookup(context: dict[str, A
         lookup_sensor(deferrable=True, dataworks_conn_id="dataworks_default").execute(context)
     _, kwargs = deferred.value.trigger.serialize()
     assert kwargs["workflow_instance_ids"] == []
-    assert kwargs["lookup"] == {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": PROJECT_ID, "env_type": "Prod"}
+    assert kwargs["lookup"] == {
+        "workflow_id": 55,
+        "biz_date": BIZ_DATE,
+        "project_id": PROJECT_ID,
+        "env_type": "Prod",
+        "instance_types": ["Normal"],
+        "scheduled_time": None,
+        "due_time": int(DUE.timestamp() * 1000),
+    }
     assert ACCESS_KEY_SECRET not in json.dumps(kwargs)
 
 
 def test_deferrable_lookup_found_defers_on_the_found_instance(context: dict[str, Any]) -> None:
     with (
-        patch_list([instance(91, "Running", Type="Normal")]),
-        patch_get(instance(91, "Running")),
+        patch_list([instance(91, "Running", Type="Normal", WorkflowId=55)]),
+        patch_get(),
         pytest.raises(TaskDeferred) as deferred,
     ):
         lookup_sensor(deferrable=True).execute(context)
@@ -391,3 +428,49 @@ def test_deferrable_permanent_error_in_the_first_check_fails_even_with_soft_fail
     denied = exc.DataWorksAuthError("denied", action="GetWorkflowInstance", code="Forbidden.RAM")
     with patch_get(denied), pytest.raises(exc.DataWorksAuthError):
         sensor(deferrable=True, soft_fail=True).execute(context)
+
+
+# -- data dates and which instance ------------------------------------------------------------------------
+
+
+def test_default_data_date_is_the_day_before_the_run_is_due(context: dict[str, Any]) -> None:
+    with patch_list([]) as listing:
+        sensor(workflow_id=55).poke(context)
+    assert listing.call_args.kwargs["biz_date"] == BIZ_DATE
+
+
+@pytest.mark.parametrize("value", ["2026-11-27", "20261127", 20261127, date(2026, 11, 27)])
+def test_explicit_data_date_forms(context: dict[str, Any], value: Any) -> None:
+    with patch_list([]) as listing:
+        sensor(workflow_id=55, biz_date=value).poke(context)
+    assert listing.call_args.kwargs["biz_date"] == BIZ_DATE
+
+
+@pytest.mark.parametrize("value", ["2025-01-15garbage", "2025-02-30", 1736870400000, "yesterday"])
+def test_bad_data_date_fails_before_any_call_without_retries(context: dict[str, Any], value: Any) -> None:
+    with patch_list() as listing, pytest.raises(exc.DataWorksConfigError) as raised:
+        sensor(workflow_id=55, biz_date=value).poke(context)
+    assert str(raised.value).startswith(f"biz_date {value!r} is not a")
+    assert isinstance(raised.value, AirflowFailException)
+    listing.assert_not_called()
+
+
+def test_instance_id_template_that_rendered_empty_names_that_field(context: dict[str, Any]) -> None:
+    s = sensor(workflow_instance_id="{{ dag_run.conf['id'] }}")
+    s.workflow_instance_id = ""  # what Airflow's rendering leaves when the conf key is empty
+    with patch_get() as get, pytest.raises(exc.DataWorksConfigError, match="workflow_instance_id is empty"):
+        s.poke(context)
+    get.assert_not_called()
+
+
+def test_id_based_sensor_needs_no_date(ti: FakeTaskInstance) -> None:
+    with patch_get(instance(7, "Success")):
+        assert sensor().poke({"ti": ti}).is_done  # a manual run with no logical date or data interval
+
+
+def test_reschedule_mode_costs_one_call_per_poke(context: dict[str, Any]) -> None:
+    listing_answers = [[instance(91, "Running", Type="Normal", WorkflowId=55)]] * 2
+    with patch_list(*listing_answers) as listing, patch_get() as get:
+        for _ in range(2):  # each reschedule poke runs a fresh operator
+            assert lookup_sensor(mode="reschedule").poke(context).is_done is False
+    assert (listing.call_count, get.call_count) == (2, 0)

@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
 
 from airflow_provider_dataworks import exceptions as exc
+from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.hooks.dataworks import DEFAULT_STOP_COMMENT, DataWorksHook
-from airflow_provider_dataworks.status import biz_date_to_epoch_ms
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 
 if TYPE_CHECKING:
     from airflow.triggers.base import TriggerEvent
 
-BIZ_DATE = biz_date_to_epoch_ms("2026-11-27")
+BIZ_DATE = biz_date_ms(date(2026, 11, 27), dataworks_zone())
 PATH = "airflow_provider_dataworks.triggers.dataworks.DataWorksWorkflowInstanceTrigger"
 
 
@@ -217,7 +218,7 @@ async def test_a_rebuilt_trigger_keeps_the_deadline(
 
 async def test_lookup_then_wait(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
     lookup = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
-    found = [{**instance(91, "Running"), "Type": "Normal"}]
+    found = [{**instance(91, "Running"), "Type": "Normal", "WorkflowId": 55}]
     with (
         mock.patch.object(DataWorksHook, "list_workflow_instances", autospec=True, side_effect=[[], found]) as listing,
         patch_aget(instance(91, "Success")) as aget,
@@ -231,8 +232,11 @@ async def test_lookup_then_wait(no_sleep: mock.AsyncMock, aget_conn: Any) -> Non
 
 async def test_lookup_ambiguity_is_an_error_event(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
     lookup = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
-    two = [{**instance(1, "Running"), "Type": "Normal"}, {**instance(2, "Running"), "Type": "Normal"}]
-    with mock.patch.object(DataWorksHook, "list_workflow_instances", autospec=True, return_value=two):
+    two = [{**instance(i, "Running"), "Type": "Normal", "WorkflowId": 55} for i in (1, 2)]
+    with (
+        mock.patch.object(DataWorksHook, "list_workflow_instances", autospec=True, return_value=two),
+        mock.patch.object(DataWorksHook, "list_task_instances", autospec=True, return_value=[]),
+    ):
         events = await events_of(trigger(workflow_instance_ids=[], lookup=lookup))
     assert [(e.payload["status"], e.payload["error_class"]) for e in events] == [("error", "DataWorksConfigError")]
 

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from airflow_provider_dataworks import exceptions as exc
 from airflow_provider_dataworks import waiting
-from airflow_provider_dataworks.status import biz_date_to_epoch_ms
+from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
+from airflow_provider_dataworks.lookup import InstanceLookup
 from airflow_provider_dataworks.waiting import (
     error_event,
-    find_scheduled_instance,
+    find_instance_when_created,
     raise_for_event,
-    select_scheduled_instance,
     wait_for_workflow_instances,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-BIZ_DATE = biz_date_to_epoch_ms("2026-11-27")
+BIZ_DATE = biz_date_ms(date(2026, 11, 27), dataworks_zone())
 CONSOLE = "https://dataworks.data.aliyun.com/cn-shanghai/ops?defaultProjectId=4242&env=prod"
 START = 1_800_000_000.0
 
@@ -182,33 +183,9 @@ async def test_events_are_json_serialisable(clock: Clock) -> None:
     assert json.loads(json.dumps(event)) == event
 
 
-# -- select_scheduled_instance / find_scheduled_instance --------------------------------------------------
+# -- find_instance_when_created ---------------------------------------------------------------------------
 
-LOOKUP = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
-
-
-def test_select_none() -> None:
-    assert select_scheduled_instance([], LOOKUP) is None
-    assert select_scheduled_instance([instance(1, "Running", Type="Manual")], LOOKUP) is None
-
-
-def test_select_the_one_normal_instance_among_manual_ones() -> None:
-    normal = instance(2, "Running", Type="Normal")
-    found = select_scheduled_instance(
-        [instance(1, "Success", Type="Manual"), normal, instance(3, "Running", Type="SupplementData")], LOOKUP
-    )
-    assert found is normal
-
-
-def test_select_several_normal_instances_is_a_config_error_naming_them() -> None:
-    candidates = [instance(11, "Running", Type="Normal"), instance(12, "NotRun", Type="Normal")]
-    with pytest.raises(exc.DataWorksConfigError) as raised:
-        select_scheduled_instance(candidates, LOOKUP)
-    message = str(raised.value)
-    assert "Workflow 55 has 2 scheduled instances" in message
-    assert "2026-11-27" in message
-    assert "ids 11, 12" in message
-    assert "workflow_instance_id" in message
+LOOKUP = InstanceLookup(workflow_id=55, biz_date=BIZ_DATE, project_id=4242, env_type="Prod")
 
 
 class ListingHook:
@@ -225,11 +202,14 @@ class ListingHook:
             raise answer
         return answer
 
+    def list_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return []
+
 
 async def test_find_waits_until_the_instance_exists(clock: Clock) -> None:
     blip = exc.DataWorksTransientError("503", action="ListWorkflowInstances", status_code=503)
-    hook = ListingHook([], blip, [instance(9, "NotRun", Type="Normal")])
-    found = await find_scheduled_instance(hook, LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    hook = ListingHook([], blip, [instance(9, "NotRun", Type="Normal", WorkflowId=55)])
+    found = await find_instance_when_created(hook, LOOKUP, poll_interval=30.0, deadline=START + 3600)
     assert found["Id"] == 9
     assert clock.sleeps == [30.0, 30.0]
     assert hook.calls[0] == {
@@ -242,24 +222,24 @@ async def test_find_waits_until_the_instance_exists(clock: Clock) -> None:
 
 
 async def test_find_times_out(clock: Clock) -> None:
-    found = await find_scheduled_instance(ListingHook([]), LOOKUP, poll_interval=30.0, deadline=START + 45)
+    found = await find_instance_when_created(ListingHook([]), LOOKUP, poll_interval=30.0, deadline=START + 45)
     assert found == {"status": "timeout", "instances": [], "pending_ids": []}
     assert clock.sleeps == [30.0, 15.0]
 
 
 async def test_find_reports_permanent_and_ambiguity_errors(clock: Clock) -> None:
     denied = exc.DataWorksAuthError("no", action="ListWorkflowInstances", code="Forbidden.RAM", request_id="R1")
-    event = await find_scheduled_instance(ListingHook(denied), LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    event = await find_instance_when_created(ListingHook(denied), LOOKUP, poll_interval=30.0, deadline=START + 3600)
     assert (event["status"], event["error_class"], event["code"], event["request_id"]) == (
         "error",
         "DataWorksAuthError",
         "Forbidden.RAM",
         "R1",
     )
-    two = [instance(1, "Running", Type="Normal"), instance(2, "Running", Type="Normal")]
-    event = await find_scheduled_instance(ListingHook(two), LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    two = [instance(1, "Running", Type="Normal", WorkflowId=55), instance(2, "Running", Type="Normal", WorkflowId=55)]
+    event = await find_instance_when_created(ListingHook(two), LOOKUP, poll_interval=30.0, deadline=START + 3600)
     assert (event["status"], event["error_class"]) == ("error", "DataWorksConfigError")
-    assert "ids 1, 2" in event["message"]
+    assert "1 (scheduled" in event["message"] and "2 (scheduled" in event["message"]
     assert clock.sleeps == []
 
 

@@ -1,0 +1,132 @@
+"""Find the DataWorks workflow instance an Airflow run gates on: by workflow, data date, type and scheduling time.
+
+A workflow has one instance per data date when it runs daily, and 24 (or more) when it runs hourly or by the
+minute; workflow instances carry no scheduling time themselves, so it is read from their task instances'
+`TriggerTime` only when several instances of the date are candidates.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
+from airflow_provider_dataworks.exceptions import DataWorksConfigError
+from airflow_provider_dataworks.status import INSTANCE_TYPES
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InstanceLookup:
+    """What identifies the instance to wait for, as plain values (it travels in trigger kwargs).
+
+    :param biz_date: the data date as DataWorks' BizDate (epoch ms).
+    :param scheduled_time: an explicit scheduling time (epoch ms) the instance must have.
+    :param due_time: when the Airflow run is due (its data interval's end, epoch ms): picks among several.
+    """
+
+    workflow_id: int
+    biz_date: int
+    project_id: int
+    env_type: str
+    instance_types: tuple[str, ...] = ("Normal",)
+    scheduled_time: int | None = None
+    due_time: int | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> InstanceLookup:
+        """Rebuild from `as_dict()` (a trigger's kwargs)."""
+        return cls(**{**values, "instance_types": tuple(values.get("instance_types") or ("Normal",))})
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-primitive form for trigger kwargs."""
+        return {**asdict(self), "instance_types": list(self.instance_types)}
+
+    def describe(self) -> str:
+        """`workflow 501 (data date 2025-01-15, Normal)` for logs and messages."""
+        types = "/".join(self.instance_types)
+        text = f"workflow {self.workflow_id} (data date {format_biz_date(self.biz_date)}, {types}"
+        if self.scheduled_time is not None:
+            text += f", scheduled at {format_epoch_ms(self.scheduled_time)}"
+        return text + ")"
+
+
+def check_instance_types(values: Any) -> tuple[str, ...]:
+    """Validate `instance_types`: a non-empty list of DataWorks instance types."""
+    types = (values,) if isinstance(values, str) else tuple(values or ())
+    if not types or any(t not in INSTANCE_TYPES for t in types):
+        raise DataWorksConfigError(
+            f"instance_types {values!r} must list DataWorks instance types among {', '.join(INSTANCE_TYPES)}."
+        )
+    return types
+
+
+def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
+    """The instance `lookup` names, with its current Status; None while DataWorks has not created it yet.
+
+    One ListWorkflowInstances call; one ListTaskInstances more only when the scheduling time must decide.
+    Blocking (retries inside the hook): triggers run it in a worker thread.
+    """
+    instances = hook.list_workflow_instances(
+        biz_date=lookup.biz_date,
+        project_id=lookup.project_id,
+        workflow_id=lookup.workflow_id,
+        env_type=lookup.env_type,
+        instance_type=lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
+    )
+    candidates = [
+        i
+        for i in instances
+        if i.get("Type") in lookup.instance_types and str(i.get("WorkflowId")) == str(lookup.workflow_id)
+    ]
+    if not candidates:
+        return None
+    if len(candidates) == 1 and lookup.scheduled_time is None:
+        return candidates[0]
+    return choose_by_scheduling_time(candidates, _trigger_times(hook, lookup), lookup)
+
+
+def _trigger_times(hook: DataWorksHook, lookup: InstanceLookup) -> dict[int, int]:
+    """Scheduling time (TriggerTime, epoch ms) of each workflow instance of the date, read from its tasks."""
+    tasks = hook.list_task_instances(
+        biz_date=lookup.biz_date,
+        workflow_id=lookup.workflow_id,
+        project_id=lookup.project_id,
+        env_type=lookup.env_type,
+    )
+    return {
+        int(t["WorkflowInstanceId"]): int(t["TriggerTime"])
+        for t in tasks
+        if t.get("WorkflowInstanceId") is not None and isinstance(t.get("TriggerTime"), int)
+    }
+
+
+def choose_by_scheduling_time(
+    candidates: Sequence[dict[str, Any]], trigger_times: dict[int, int], lookup: InstanceLookup
+) -> dict[str, Any] | None:
+    """Pick the candidate scheduled at `scheduled_time` (else at the run's due time).
+
+    None while that instance may still appear (DataWorks creates each at its scheduling time); a configuration
+    error when the choice cannot be made, naming the ids and their scheduling times.
+    """
+    wanted = lookup.scheduled_time if lookup.scheduled_time is not None else lookup.due_time
+    matching = [i for i in candidates if wanted is not None and trigger_times.get(int(i["Id"])) == wanted]
+    if len(matching) == 1:
+        return matching[0]
+    known = [t for t in (trigger_times.get(int(i["Id"])) for i in candidates) if t is not None]
+    if not matching and wanted is not None and (not known or wanted > max(known)):
+        log.info("No instance of %s scheduled at %s yet.", lookup.describe(), format_epoch_ms(wanted))
+        return None
+    listed = ", ".join(f"{i['Id']} (scheduled {format_epoch_ms(trigger_times.get(int(i['Id'])))})" for i in candidates)
+    target = f"none is scheduled at {format_epoch_ms(wanted)}" if not matching else "several share that time"
+    raise DataWorksConfigError(
+        f"{lookup.describe()} has {len(candidates)} instances ({listed}) and {target}; pass scheduled_time "
+        "(the instance's scheduling time) or workflow_instance_id to choose one."
+    )
