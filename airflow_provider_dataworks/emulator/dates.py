@@ -7,6 +7,7 @@ in the China regions). The zone is an emulator setting so that other regions can
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,6 +81,35 @@ def parse_hhmm(hhmm: str) -> tuple[int, int]:
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
         raise ValueError(f"A time of day must be 'HH:MM' (00:00 to 23:59), got {hhmm!r}.")
     return int(match[1]), int(match[2])
+
+
+def scheduling_times(schedule: str, at: str) -> list[tuple[int, int]]:
+    """Return the (hour, minute) scheduling times of one day: ``daily``, ``hourly`` or ``minutes:N``."""
+    hour, minute = parse_hhmm(at)
+    if schedule == "daily":
+        return [(hour, minute)]
+    if schedule == "hourly":
+        return [(h, minute) for h in range(24)]
+    step_text = schedule.partition("minutes:")[2] if schedule.startswith("minutes:") else ""
+    if not step_text.isdigit() or not 1 <= int(step_text) <= 720:
+        raise ValueError(f"schedule must be 'daily', 'hourly' or 'minutes:N' (N from 1 to 720), got {schedule!r}.")
+    first = hour * 60 + minute
+    return [divmod(m, 60) for m in range(first, 24 * 60, int(step_text))]
+
+
+def expand_dates(dates: Sequence[str | int | date] | str) -> list[str | int | date]:
+    """Return a list of data dates; a string ``"START..END"`` expands to every day from START to END."""
+    if isinstance(dates, str):
+        start_text, separator, end_text = dates.partition("..")
+        if not separator:
+            return [dates]
+        start, end = parse_data_date(start_text), parse_data_date(end_text)
+        if end < start:
+            raise ValueError(f"biz_dates {dates!r} ends before it starts.")
+        return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+    if not isinstance(dates, Sequence) or not dates:
+        raise ValueError("biz_dates must be a non-empty list of data dates or a 'START..END' range.")
+    return list(dates)
 
 
 def to_datetime(value: str | int | datetime, tz: tzinfo) -> datetime:

@@ -189,6 +189,16 @@ class DataWorksEmulator:
         """Add a workflow definition CreateWorkflowInstances can start; keywords as `EmulatorState.add_workflow`."""
         return self.state.add_workflow(**workflow)
 
+    def add_scheduled_workflow(self, workflow_id: int, name: str, **schedule: Any) -> list[int]:
+        """Add a workflow run by DataWorks' scheduler; return its Normal instance ids in scheduling order.
+
+        E.g. ``add_scheduled_workflow(501, "sales_daily", at="00:30", biz_dates=["2025-01-15"])``: the instance of
+        data date 2025-01-15 appears at 2025-01-16 00:30 (emulator zone) on the emulator clock. Keywords as
+        `EmulatorState.add_scheduled_workflow` (schedule, at, biz_dates, statuses, advance, tasks, project_id,
+        env_type, rerun_statuses, statuses_by_time, owner).
+        """
+        return self.state.add_scheduled_workflow(workflow_id, name, **schedule)
+
     def inject_fault(self, action: str, kind: str, *, times: int = 1, **options: Any) -> None:
         """Make the next ``times`` calls of ``action`` (``"*"``: any) misbehave as ``kind``."""
         self.state.add_fault(Fault(action, kind, times, options))

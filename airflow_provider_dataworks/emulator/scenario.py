@@ -2,8 +2,9 @@
 
 Keys: ``region_id``, ``project_id``, ``timezone`` (IANA, default ``Asia/Shanghai``),
 ``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
-``workflow_instances`` and ``workflows`` (lists of keyword arguments of
-``DataWorksEmulator.add_workflow_instance`` / ``add_workflow``) and ``faults``
+``workflow_instances``, ``workflows`` and ``scheduled_workflows`` (lists of keyword arguments of
+``DataWorksEmulator.add_workflow_instance`` / ``add_workflow`` / ``add_scheduled_workflow``), ``clock`` (the
+emulator's starting "now", ISO-8601 with offset) and ``faults``
 (``{action, kind, times?, ...options}``). A bare name such as ``"demo"`` loads the bundled
 ``scenarios/<name>.yaml``.
 """
@@ -14,10 +15,11 @@ import inspect
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_dataworks.emulator.dates import DEFAULT_TIMEZONE, zone
+from airflow_provider_dataworks.emulator.dates import DEFAULT_TIMEZONE, to_datetime, zone
 from airflow_provider_dataworks.emulator.faults import Fault
 from airflow_provider_dataworks.emulator.signing import Credential
 from airflow_provider_dataworks.emulator.state import EmulatorState
@@ -44,6 +46,7 @@ def _entry_keys(method: Any) -> tuple[frozenset[str], frozenset[str]]:
 _ENTRY_KEYS = {
     "workflow_instances": _entry_keys(EmulatorState.add_workflow_instance),
     "workflows": _entry_keys(EmulatorState.add_workflow),
+    "scheduled_workflows": _entry_keys(EmulatorState.add_scheduled_workflow),
 }
 
 
@@ -65,6 +68,19 @@ def _check_entries(key: str, entries: Any) -> list[dict[str, Any]]:
     return [dict(entry) for entry in entries]
 
 
+def _check_clock(value: Any) -> str | None:
+    """Check the optional ``clock`` key: an ISO-8601 time with offset (YAML may have parsed it already)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    try:
+        to_datetime(value, UTC)
+    except ValueError as exc:
+        raise ScenarioError(f"Scenario key 'clock': {exc}") from None
+    return str(value)
+
+
 @dataclass
 class Scenario:
     """The emulator's starting world; an empty scenario means default credentials and no data."""
@@ -76,6 +92,8 @@ class Scenario:
     sts_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     workflow_instances: list[dict[str, Any]] = field(default_factory=list)
     workflows: list[dict[str, Any]] = field(default_factory=list)
+    scheduled_workflows: list[dict[str, Any]] = field(default_factory=list)
+    clock: str | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
@@ -120,6 +138,8 @@ class Scenario:
             sts_keys={k: dict(v) for k, v in sts_keys.items()},
             workflow_instances=_check_entries("workflow_instances", data.get("workflow_instances") or []),
             workflows=_check_entries("workflows", data.get("workflows") or []),
+            scheduled_workflows=_check_entries("scheduled_workflows", data.get("scheduled_workflows") or []),
+            clock=_check_clock(data.get("clock")),
             faults=_check_entries("faults", data.get("faults") or []),
         )
 
@@ -176,8 +196,11 @@ class Scenario:
 
     def populate(self, state: EmulatorState) -> None:
         """Add the scenario's workflows, instances and faults to ``state``."""
+        if self.clock is not None:
+            state.set_clock(self.clock)
         for key, add in (
             ("workflows", state.add_workflow),
+            ("scheduled_workflows", state.add_scheduled_workflow),
             ("workflow_instances", state.add_workflow_instance),
         ):
             for index, entry in enumerate(getattr(self, key)):

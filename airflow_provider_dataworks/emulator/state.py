@@ -17,7 +17,9 @@ from airflow_provider_dataworks.emulator.dates import (
     DEFAULT_TIMEZONE,
     biz_date_ms,
     day_of,
+    expand_dates,
     midnight_ms,
+    scheduling_times,
     to_datetime,
     yesterday_ms,
     zone,
@@ -174,10 +176,11 @@ class EmulatorState:
         else:
             trigger_ms = int(now * 1000)
         with self._lock:
-            specs = self._task_specs(tasks or ())
+            workflow = self._workflows.get(workflow_id)
+            # An instance of a known workflow runs that workflow's nodes unless tasks are given.
+            specs = list(workflow.tasks) if tasks is None and workflow is not None else self._task_specs(tasks or ())
             if id is not None and id in self._instances:
                 raise ValueError(f"A workflow instance with id {id} already exists.")
-            workflow = self._workflows.get(workflow_id)
             record = self._new_instance(
                 instance_id=id,
                 workflow_id=workflow_id,
@@ -238,6 +241,86 @@ class EmulatorState:
                 rerun_statuses=reruns,
             )
             return id
+
+    def add_scheduled_workflow(
+        self,
+        workflow_id: int,
+        name: str,
+        *,
+        schedule: str = "daily",
+        at: str = "00:30",
+        biz_dates: Sequence[str | int | date] | str,
+        statuses: Sequence[str] = ("Running", "Success"),
+        advance: Advance = "reads",
+        tasks: Iterable[Mapping[str, Any]] | None = None,
+        project_id: int | None = None,
+        env_type: str = "Prod",
+        rerun_statuses: Sequence[str] = DEFAULT_RERUN_STATUSES,
+        statuses_by_time: Mapping[str, Sequence[str]] | None = None,
+        owner: str = "1000",
+    ) -> list[int]:
+        """Add a workflow the scheduler runs: one Normal instance per scheduling time of each data date.
+
+        Data date D's instances are due on D+1 (daily: at ``at``; hourly: every hour at ``at``'s minute;
+        ``minutes:N``: every N minutes from ``at``), each appearing only when the emulator clock reaches its
+        scheduling time, which its task instances carry as TriggerTime. ``statuses_by_time`` overrides the
+        timeline for ``"HH:MM"`` (scheduling time), ``"YYYY-MM-DD"`` (data date) or ``"YYYY-MM-DD HH:MM"``.
+        """
+        timeline = check_timeline(statuses, advance)
+        reruns = check_timeline(rerun_statuses, advance)
+        check_choice("env_type", env_type, ENV_TYPES)
+        times = scheduling_times(schedule, at)
+        days = [self.biz_day(self.biz_date_ms(value)) for value in expand_dates(biz_dates)]
+        overrides = {key: check_timeline(value, advance) for key, value in (statuses_by_time or {}).items()}
+        project = self.project_id if project_id is None else project_id
+        with self._lock:
+            if workflow_id in self._workflows:
+                raise ValueError(f"A workflow with id {workflow_id} already exists.")
+            specs = tuple(self._task_specs(tasks if tasks is not None else [{"name": name}]))
+            if not specs:
+                raise ValueError("A scheduled workflow needs at least one task.")
+            self._workflows[workflow_id] = WorkflowRecord(
+                id=workflow_id,
+                project_id=project,
+                name=name,
+                statuses=timeline,
+                advance=advance,
+                tasks=specs,
+                creating_reads=1,
+                create_result="Created",
+                failure_message="The workflow instances could not be created.",
+                rerun_statuses=reruns,
+            )
+            ids = []
+            for day in days:
+                for hour, minute in times:
+                    trigger = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz)
+                    trigger += timedelta(days=1)
+                    key = f"{hour:02d}:{minute:02d}"
+                    chosen = overrides.get(f"{day} {key}") or overrides.get(day.isoformat()) or overrides.get(key)
+                    trigger_ms = int(trigger.timestamp() * 1000)
+                    record = self._new_instance(
+                        instance_id=None,
+                        workflow_id=workflow_id,
+                        workflow_name=name,
+                        name=name,
+                        type="Normal",
+                        biz_date=midnight_ms(day, self.tz),
+                        project_id=project,
+                        env_type=env_type,
+                        owner=owner,
+                        workflow_parameters="",
+                        tags=[],
+                        statuses=chosen or timeline,
+                        advance=advance,
+                        specs=specs,
+                        rerun_statuses=reruns,
+                        start=trigger_ms / 1000,
+                        trigger_ms=trigger_ms,
+                        appear_ms=trigger_ms,
+                    )
+                    ids.append(record.id)
+            return ids
 
     def _rerun_statuses(self, rerun_statuses: Sequence[str] | None, workflow_id: int) -> tuple[str, ...]:
         """Return an instance's rerun timeline: given, else its workflow's, else Running -> Success."""
