@@ -85,10 +85,10 @@ class Timeline:
         """Return when the first status matching ``matches`` up to ``index`` was reached (exact for timed ones)."""
         first = next(i for i in range(index + 1) if matches(self.statuses[i]))
         if first == 0:
-            return int(self.origin * 1000)
+            return round(self.origin * 1000)
         if self.advance == "reads":
             return int(now * 1000)
-        return int((self.origin + first * self.advance) * 1000)
+        return round(self.origin * 1000) + round(first * self.advance * 1000)
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def test_answer_faults_on_reads_and_stop_take_effect(
     )
     poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=operation_id)
     get = models.GetWorkflowInstanceRequest(id=instance_id)
-    options = {"delay": 0.6} if kind == "late_answer" else {}
+    options: dict[str, Any] = {"delay": 0.6} if kind == "late_answer" else {}
     for action in ("GetCreateWorkflowInstancesResult", "GetWorkflowInstance", "ListWorkflowInstances"):
         dataworks_emulator.inject_fault(action, kind, **options)
     dataworks_emulator.inject_fault("StopWorkflowInstances", kind, **options)
