@@ -99,7 +99,7 @@ class DataWorksEmulator:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         runner = web.AppRunner(
-            create_app(self.state),
+            create_app(self.state, self.scenario),
             access_log=None,
             handler_cancellation=True,
             shutdown_timeout=_SHUTDOWN_GRACE,
@@ -198,6 +198,11 @@ class DataWorksEmulator:
         env_type, rerun_statuses, statuses_by_time, owner).
         """
         return self.state.add_scheduled_workflow(workflow_id, name, **schedule)
+
+    def reset(self) -> None:
+        """Return to the scenario's starting world: instances, workflows, faults, calls and clock."""
+        self.state.clear()
+        self.scenario.populate(self.state)
 
     def inject_fault(self, action: str, kind: str, *, times: int = 1, **options: Any) -> None:
         """Make the next ``times`` calls of ``action`` (``"*"``: any) misbehave as ``kind``."""

@@ -6,16 +6,20 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
 from airflow_provider_dataworks.emulator.actions import ACTIONS, Handler
+from airflow_provider_dataworks.emulator.control import add_control_routes
 from airflow_provider_dataworks.emulator.errors import JSON_CONTENT_TYPE, ApiError, error_body, new_request_id
 from airflow_provider_dataworks.emulator.faults import Fault, fault_reply
 from airflow_provider_dataworks.emulator.signing import NonceCache, parse_authorization, verify_request
 from airflow_provider_dataworks.emulator.state import EmulatorState, RecordedCall
+
+if TYPE_CHECKING:
+    from airflow_provider_dataworks.emulator.scenario import Scenario
 
 API_VERSION = "2024-05-18"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -71,8 +75,8 @@ def _header_lists(request: web.Request) -> dict[str, list[str]]:
     return headers
 
 
-def create_app(state: EmulatorState) -> web.Application:
-    """Return the emulator application serving ``state``."""
+def create_app(state: EmulatorState, scenario: Scenario | None = None) -> web.Application:
+    """Return the emulator application serving ``state`` (and the ``/_emulator/`` control endpoints)."""
     nonces = NonceCache()
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -158,4 +162,5 @@ def create_app(state: EmulatorState) -> web.Application:
     app = web.Application()
     app.router.add_get("/", handle, allow_head=False)
     app.router.add_post("/", handle)
+    add_control_routes(app, state, scenario)
     return app

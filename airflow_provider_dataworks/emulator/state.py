@@ -93,6 +93,10 @@ class EmulatorState:
         self.timezone = timezone
         self.tz = zone(timezone)
         self._lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        """Empty the world and return the clock to real time."""
         self._clock_epoch = time.time()
         self._clock_mono = time.monotonic()
         self._instances: dict[int, WorkflowInstanceRecord] = {}
@@ -105,6 +109,11 @@ class EmulatorState:
         self._next_instance_id = 1000
         self._next_task_instance_id = 50000
         self._next_task_id = 70000
+
+    def clear(self) -> None:
+        """Forget every instance, workflow, operation, fault and call, and return the clock to real time."""
+        with self._lock:
+            self._clear()
 
     # ----- the emulator clock and dates -----
 
