@@ -224,3 +224,22 @@ def test_scenario_with_a_clock_and_a_scheduled_workflow() -> None:
         ]
         with pytest.raises(KeyError):
             emulator.workflow_instance(ids[2])  # due 2025-01-17 00:30
+
+
+def test_bundled_daily_scenario(make_client: Any, models: Any) -> None:
+    with DataWorksEmulator("daily") as emulator:
+        client = make_client(emulator)
+        (instance,) = _listed(client, models, workflow_id=501)
+        assert (instance["Id"], instance["Status"], instance["Type"]) == (1005, "Success", "Normal")
+        (task,) = _tasks(client, models, task_id=5010)
+        assert task["TriggerTime"] == _ms("2025-01-16T00:30:00+08:00")
+        every = [emulator.workflow_instance(i)["BizDate"] for i in range(1000, 1011)]
+        assert every == [to_biz_date_ms(f"2025-01-{day}") for day in range(10, 21)]
+
+
+def test_demo_scenario_starts_running_and_succeeds_by_seconds(make_client: Any, models: Any) -> None:
+    with DataWorksEmulator("demo") as emulator:
+        instance = emulator.workflow_instance(1001)
+        assert instance["Status"] == "Running"
+        emulator.set_clock(emulator.now() + timedelta(seconds=7))
+        assert emulator.workflow_instance(1001)["Status"] == "Success"
