@@ -9,15 +9,27 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from airflow_provider_dataworks.emulator.control_client import EmulatorControl, EmulatorControlError
     from airflow_provider_dataworks.emulator.faults import FAULT_KINDS, Fault
     from airflow_provider_dataworks.emulator.runner import DataWorksEmulator
     from airflow_provider_dataworks.emulator.scenario import Scenario, ScenarioError
     from airflow_provider_dataworks.emulator.state import RecordedCall
 
-__all__ = ["FAULT_KINDS", "DataWorksEmulator", "Fault", "RecordedCall", "Scenario", "ScenarioError"]
+__all__ = [
+    "FAULT_KINDS",
+    "DataWorksEmulator",
+    "EmulatorControl",
+    "EmulatorControlError",
+    "Fault",
+    "RecordedCall",
+    "Scenario",
+    "ScenarioError",
+]
 
 _LOCATIONS = {
     "DataWorksEmulator": "runner",
+    "EmulatorControl": "control_client",
+    "EmulatorControlError": "control_client",
     "FAULT_KINDS": "faults",
     "Fault": "faults",
     "RecordedCall": "state",

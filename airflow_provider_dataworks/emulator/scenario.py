@@ -1,8 +1,10 @@
 """Scenarios: the emulator's starting world (credentials, instances, workflows, faults) from a dict, JSON, YAML.
 
-Keys: ``region_id``, ``project_id``, ``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
-``workflow_instances`` and ``workflows`` (lists of keyword arguments of
-``DataWorksEmulator.add_workflow_instance`` / ``add_workflow``) and ``faults``
+Keys: ``region_id``, ``project_id``, ``timezone`` (IANA, default ``Asia/Shanghai``),
+``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
+``workflow_instances``, ``workflows`` and ``scheduled_workflows`` (lists of keyword arguments of
+``DataWorksEmulator.add_workflow_instance`` / ``add_workflow`` / ``add_scheduled_workflow``), ``clock`` (the
+emulator's starting "now", ISO-8601 with offset) and ``faults``
 (``{action, kind, times?, ...options}``). A bare name such as ``"demo"`` loads the bundled
 ``scenarios/<name>.yaml``.
 """
@@ -13,9 +15,11 @@ import inspect
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_dataworks.emulator.dates import DEFAULT_TIMEZONE, to_datetime, zone
 from airflow_provider_dataworks.emulator.faults import Fault
 from airflow_provider_dataworks.emulator.signing import Credential
 from airflow_provider_dataworks.emulator.state import EmulatorState
@@ -42,6 +46,7 @@ def _entry_keys(method: Any) -> tuple[frozenset[str], frozenset[str]]:
 _ENTRY_KEYS = {
     "workflow_instances": _entry_keys(EmulatorState.add_workflow_instance),
     "workflows": _entry_keys(EmulatorState.add_workflow),
+    "scheduled_workflows": _entry_keys(EmulatorState.add_scheduled_workflow),
 }
 
 
@@ -63,16 +68,32 @@ def _check_entries(key: str, entries: Any) -> list[dict[str, Any]]:
     return [dict(entry) for entry in entries]
 
 
+def _check_clock(value: Any) -> str | None:
+    """Check the optional ``clock`` key: an ISO-8601 time with offset (YAML may have parsed it already)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    try:
+        to_datetime(value, UTC)
+    except ValueError as exc:
+        raise ScenarioError(f"Scenario key 'clock': {exc}") from None
+    return str(value)
+
+
 @dataclass
 class Scenario:
     """The emulator's starting world; an empty scenario means default credentials and no data."""
 
     region_id: str = "cn-hangzhou"
     project_id: int = 100
+    timezone: str = DEFAULT_TIMEZONE
     access_keys: dict[str, str] = field(default_factory=dict)
     sts_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     workflow_instances: list[dict[str, Any]] = field(default_factory=list)
     workflows: list[dict[str, Any]] = field(default_factory=list)
+    scheduled_workflows: list[dict[str, Any]] = field(default_factory=list)
+    clock: str | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
@@ -104,13 +125,21 @@ class Scenario:
             for k, v in sts_keys.items()
         ):
             raise ScenarioError("Scenario key 'sts_keys' must map AccessKey ids to {secret, token} strings.")
+        timezone = data.get("timezone", DEFAULT_TIMEZONE)
+        try:
+            zone(timezone)
+        except ValueError as exc:
+            raise ScenarioError(f"Scenario key 'timezone': {exc}") from None
         return cls(
             region_id=region_id,
+            timezone=timezone,
             project_id=project_id,
             access_keys=dict(access_keys),
             sts_keys={k: dict(v) for k, v in sts_keys.items()},
             workflow_instances=_check_entries("workflow_instances", data.get("workflow_instances") or []),
             workflows=_check_entries("workflows", data.get("workflows") or []),
+            scheduled_workflows=_check_entries("scheduled_workflows", data.get("scheduled_workflows") or []),
+            clock=_check_clock(data.get("clock")),
             faults=_check_entries("faults", data.get("faults") or []),
         )
 
@@ -167,8 +196,11 @@ class Scenario:
 
     def populate(self, state: EmulatorState) -> None:
         """Add the scenario's workflows, instances and faults to ``state``."""
+        if self.clock is not None:
+            state.set_clock(self.clock)
         for key, add in (
             ("workflows", state.add_workflow),
+            ("scheduled_workflows", state.add_scheduled_workflow),
             ("workflow_instances", state.add_workflow_instance),
         ):
             for index, entry in enumerate(getattr(self, key)):
