@@ -22,10 +22,7 @@ from airflow_provider_dataworks.emulator.state import (
     INSTANCE_TYPES,
     TASK_INSTANCE_STATUSES,
     EmulatorState,
-    biz_day,
     check_tags,
-    default_biz_date_ms,
-    to_biz_date_ms,
 )
 
 Params = Mapping[str, str]
@@ -35,6 +32,8 @@ CREATE_TYPES = ("SupplementData", "ManualWorkflow", "Manual", "SmokeTest", "Trig
 SORT_FIELDS = ("TriggerTime", "StartedTime", "FinishedTime", "CreateTime", "Id")
 DEFAULT_PAGE_SIZE = 10
 MAX_CREATE_DATES = 366
+MAX_NAME_LENGTH = 128
+RERUN_TYPES = ("ManualWorkflow", "SupplementData", "Normal")
 
 
 def _text(params: Params, name: str) -> str | None:
@@ -142,12 +141,12 @@ def _sorted(items: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]
     return sorted(items, key=lambda item: item.get(parts[0]) or 0, reverse=order == "Desc")
 
 
-def _biz_day(params: Params, name: str) -> date:
-    """Return the UTC+8 calendar date of a mandatory epoch-milliseconds business date parameter."""
+def _biz_day(state: EmulatorState, params: Params, name: str) -> date:
+    """Return the calendar date (emulator time zone) of a mandatory epoch-milliseconds business date parameter."""
     value = _required_int(params, name)
     if value < 0:
         raise invalid_parameter(name, "expected epoch milliseconds.")
-    return biz_day(value)
+    return state.biz_day(value)
 
 
 def get_workflow_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
@@ -166,7 +165,7 @@ def get_workflow_instance(state: EmulatorState, params: Params) -> dict[str, Any
 def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
     """ListWorkflowInstances: instances of a workspace and business day, filtered, sorted and paged."""
     project_id = _required_int(params, "ProjectId")
-    day = _biz_day(params, "BizDate")
+    day = _biz_day(state, params, "BizDate")
     filters: dict[str, Any] = {
         "WorkflowId": _optional_int(params, "WorkflowId"),
         "EnvType": _choice(params, "EnvType", ENV_TYPES),
@@ -175,11 +174,31 @@ def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, A
         "UnifiedWorkflowInstanceId": _optional_int(params, "UnifiedWorkflowInstanceId"),
     }
     filters["Name"] = _text(params, "Name")
-    items = _matching(state.workflow_instances(), project_id, ("BizDate", day), filters, _int_list(params, "Ids"))
+    tags = _string_list(params, "Tags")
+    ids = _int_list(params, "Ids")
+    items = _matching(state, state.workflow_instances(), project_id, ("BizDate", day), filters, ids)
+    if tags is not None:
+        items = [item for item in items if _has_any_tag(item["Tags"], tags)]
     return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 100), "WorkflowInstances")}
 
 
+def _string_list(params: Params, name: str) -> list[str] | None:
+    """Return a JSON array of strings parameter, None when absent."""
+    value = _json(params, name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid_parameter(name, "expected a JSON array of strings.")
+    return value
+
+
+def _has_any_tag(tags: list[dict[str, str]], wanted: list[str]) -> bool:
+    """A List ``Tags`` entry matches an instance tag by its Key or as ``Key:Value`` (the emulator's reading)."""
+    return any(tag["Key"] in wanted or f"{tag['Key']}:{tag['Value']}" in wanted for tag in tags)
+
+
 def _matching(
+    state: EmulatorState,
     items: list[dict[str, Any]],
     project_id: int,
     day_field: tuple[str, date],
@@ -192,7 +211,7 @@ def _matching(
         item
         for item in items
         if item["ProjectId"] == project_id
-        and biz_day(item[day_key]) == day
+        and state.biz_day(item[day_key]) == day
         and all(_matches(item[key], value, key) for key, value in filters.items())
         and (ids is None or item["Id"] in ids)
     ]
@@ -205,11 +224,11 @@ def _matches(actual: Any, wanted: Any, key: str) -> bool:
     return wanted in actual if key in ("Name", "TaskName") else bool(actual == wanted)
 
 
-def _create_biz_dates(params: Params) -> list[int]:
-    """Expand ``Periods.BizDates`` ranges into one business date per day (default: yesterday, UTC+8)."""
+def _create_biz_dates(state: EmulatorState, params: Params) -> list[int]:
+    """Expand ``Periods.BizDates`` ranges into one business date per day (default: yesterday on the clock)."""
     periods = _json(params, "Periods")
     if periods is None:
-        return [default_biz_date_ms()]
+        return [state.default_biz_date_ms()]
     ranges = periods.get("BizDates") if isinstance(periods, dict) else None
     if not isinstance(ranges, list) or not ranges:
         raise invalid_parameter("Periods", "it needs a non-empty BizDates list.")
@@ -228,19 +247,21 @@ def _create_biz_dates(params: Params) -> list[int]:
     unique = list(dict.fromkeys(days))
     if len(unique) > MAX_CREATE_DATES:
         raise invalid_parameter("Periods", f"at most {MAX_CREATE_DATES} business dates can be run at once.")
-    return [to_biz_date_ms(day) for day in unique]
+    return [state.biz_date_ms(day) for day in unique]
 
 
 def create_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
     """CreateWorkflowInstances: start an asynchronous operation making one instance per business day."""
     name = _required_text(params, "Name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise invalid_parameter("Name", f"it is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed.")
     project_id = _required_int(params, "ProjectId")
     instance_type = _required_text(params, "Type")
     if instance_type not in CREATE_TYPES:
         raise invalid_parameter("Type", f"expected one of {', '.join(CREATE_TYPES)}.")
     workflow_id = _required_int(params, "WorkflowId")
     env_type = _choice(params, "EnvType", ENV_TYPES) or "Prod"
-    biz_dates = _create_biz_dates(params)
+    biz_dates = _create_biz_dates(state, params)
     run_properties = _json(params, "DefaultRunProperties")
     if run_properties is not None and not isinstance(run_properties, dict):
         raise invalid_parameter("DefaultRunProperties", "expected a JSON object.")
@@ -290,7 +311,7 @@ def stop_workflow_instances(state: EmulatorState, params: Params) -> dict[str, A
 def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
     """ListTaskInstances: task instances of a workspace and business day, filtered, sorted and paged."""
     project_id = _required_int(params, "ProjectId")
-    day = _biz_day(params, "Bizdate")
+    day = _biz_day(state, params, "Bizdate")
     filters: dict[str, Any] = {
         "Id": _optional_int(params, "Id"),
         "TaskId": _optional_int(params, "TaskId"),
@@ -300,9 +321,14 @@ def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
         "Status": _choice(params, "Status", TASK_INSTANCE_STATUSES),
         "ProjectEnv": _choice(params, "ProjectEnv", ENV_TYPES),
         "Owner": _text(params, "Owner"),
+        "TriggerRecurrence": _text(params, "TriggerRecurrence"),
+        "TriggerType": _text(params, "TriggerType"),
     }
     filters["TaskName"] = _text(params, "TaskName")
-    items = _matching(state.task_instances(), project_id, ("Bizdate", day), filters, _int_list(params, "Ids"))
+    task_ids = _int_list(params, "TaskIds")
+    items = _matching(state, state.task_instances(), project_id, ("Bizdate", day), filters, _int_list(params, "Ids"))
+    if task_ids is not None:
+        items = [item for item in items if item["TaskId"] in task_ids]
     return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 500), "TaskInstances")}
 
 
@@ -316,23 +342,24 @@ def _task_instance_not_found(task_instance_id: int) -> ApiError:
 
 
 def get_task_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
-    """GetTaskInstance: one task instance by Id."""
+    """GetTaskInstance: one task instance by Id (advances a node's own "reads" timeline)."""
     task_instance_id = _required_int(params, "Id")
-    task = state.task_instance(task_instance_id)
+    task = state.task_instance(task_instance_id, read=True)
     if task is None:
         raise _task_instance_not_found(task_instance_id)
     return {"TaskInstance": task}
 
 
 def get_task_instance_log(state: EmulatorState, params: Params) -> dict[str, Any]:
-    """GetTaskInstanceLog: the log of a task instance's only run (RunNumber 1)."""
+    """GetTaskInstanceLog: the log of a task instance's latest run (earlier RunNumbers give the same text)."""
     task_instance_id = _required_int(params, "Id")
     run_number = _optional_int(params, "RunNumber")
+    task = state.task_instance(task_instance_id)
     log = state.task_instance_log(task_instance_id)
-    if log is None:
+    if task is None or log is None:
         raise _task_instance_not_found(task_instance_id)
-    if run_number not in (None, 1):
-        raise invalid_parameter("RunNumber", f"task instance {task_instance_id} has only run 1.")
+    if run_number is not None and not 1 <= run_number <= task["RunNumber"]:
+        raise invalid_parameter("RunNumber", f"task instance {task_instance_id} has runs 1 to {task['RunNumber']}.")
     return {"TaskInstanceLog": log}
 
 
@@ -360,6 +387,49 @@ def list_projects(state: EmulatorState, params: Params) -> dict[str, Any]:
     return {"PagingInfo": _paging_info(projects, page, "Projects")}
 
 
+def rerun_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """RerunWorkflowInstances: rerun finished instances (by Ids, else by workflow, type and date) asynchronously."""
+    project_id = _required_int(params, "ProjectId")
+    instance_type = _required_text(params, "Type")
+    if instance_type not in RERUN_TYPES:
+        raise invalid_parameter("Type", f"expected one of {', '.join(RERUN_TYPES)}.")
+    workflow_id = _required_int(params, "WorkflowId")
+    env_type = _choice(params, "EnvType", ENV_TYPES)
+    biz_date = _optional_int(params, "Bizdate")
+    rerun_filter = _json(params, "Filter")
+    if rerun_filter is not None and not isinstance(rerun_filter, dict):
+        raise invalid_parameter("Filter", "expected a JSON object.")
+    statuses = (rerun_filter or {}).get("TaskInstanceStatuses")
+    if statuses is not None and (
+        not isinstance(statuses, list) or any(status not in TASK_INSTANCE_STATUSES for status in statuses)
+    ):
+        allowed = ", ".join(TASK_INSTANCE_STATUSES)
+        raise invalid_parameter("Filter", f"TaskInstanceStatuses must list values of {allowed}.")
+    matching = state.find_instance_ids(
+        project_id=project_id, workflow_id=workflow_id, type=instance_type, env_type=env_type, biz_date=biz_date
+    )
+    ids = _int_list(params, "Ids")
+    chosen = matching if ids is None else ids
+    if ids is not None:
+        unknown = [instance_id for instance_id in ids if instance_id not in matching]
+        if unknown:
+            raise invalid_parameter(
+                "Ids",
+                f"the workflow instance {unknown[0]} is not a {instance_type} instance of workflow {workflow_id} "
+                f"in workspace {project_id}.",
+            )
+    return {"OperationId": state.start_rerun_operation(chosen, statuses)}
+
+
+def get_rerun_workflow_instances_result(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """GetRerunWorkflowInstancesResult: ``NotRun`` on the first read, then ``Success`` or ``Failure``."""
+    operation_id = _required_text(params, "OperationId")
+    result = state.read_rerun_operation(operation_id)
+    if result is None:
+        raise ApiError(400, "InvalidParameter.NotExist.Operation", f"The operation does not exist: {operation_id}.")
+    return {"Result": result}
+
+
 ACTIONS: dict[str, Handler] = {
     "GetWorkflowInstance": get_workflow_instance,
     "ListWorkflowInstances": list_workflow_instances,
@@ -370,4 +440,6 @@ ACTIONS: dict[str, Handler] = {
     "GetTaskInstance": get_task_instance,
     "GetTaskInstanceLog": get_task_instance_log,
     "ListProjects": list_projects,
+    "RerunWorkflowInstances": rerun_workflow_instances,
+    "GetRerunWorkflowInstancesResult": get_rerun_workflow_instances_result,
 }

@@ -1,4 +1,6 @@
-"""Fault injection: queued misbehaviours applied to authenticated requests instead of (or before) an answer.
+"""Fault injection: queued misbehaviours applied to authenticated requests instead of, before or after an answer.
+
+Every kind except ``lost_answer`` and ``late_answer`` means the request had no effect.
 
 Kinds and their options:
 
@@ -9,6 +11,9 @@ Kinds and their options:
 - ``malformed_json``: 200 with a truncated JSON body.
 - ``slow``: wait ``delay`` seconds (default 3.0), then answer normally.
 - ``drop``: close the TCP connection without any response.
+- ``lost_answer``: the action TAKES EFFECT (e.g. a run is created), then the connection closes without an answer.
+- ``late_answer``: the action takes effect, the answer is sent after ``delay`` seconds (default 3.0), e.g. after
+  the client's read timeout.
 - ``missing_instance``: 200 with only ``{"RequestId": ...}``.
 - ``error``: any ``status`` and ``code`` (both required) with an optional ``message``.
 """
@@ -28,6 +33,8 @@ FAULT_KINDS = (
     "malformed_json",
     "slow",
     "drop",
+    "lost_answer",
+    "late_answer",
     "missing_instance",
     "error",
 )
@@ -38,6 +45,8 @@ _OPTIONS: dict[str, frozenset[str]] = {
     "malformed_json": frozenset(),
     "slow": frozenset({"delay"}),
     "drop": frozenset(),
+    "lost_answer": frozenset(),
+    "late_answer": frozenset({"delay"}),
     "missing_instance": frozenset(),
     "error": frozenset({"status", "code", "message"}),
 }
@@ -84,7 +93,7 @@ class Fault:
 
     @property
     def delay(self) -> float:
-        """Seconds a ``slow`` fault waits before answering."""
+        """Seconds a ``slow`` or ``late_answer`` fault waits before answering."""
         return float(self.options.get("delay", 3.0))
 
 
@@ -100,7 +109,7 @@ class FaultReply:
 
 
 def fault_reply(fault: Fault, request_id: str, host: str) -> FaultReply | None:
-    """Return the answer replacing the normal one; None for ``slow`` and ``drop`` (the server handles them)."""
+    """Return the answer replacing the normal one; None for kinds the server handles (slow, drop, *_answer)."""
     options = fault.options
     if fault.kind == "throttle":
         retry_after = options.get("retry_after_ms")

@@ -12,7 +12,11 @@ from airflow_provider_dataworks.emulator.scenario import Scenario
 from airflow_provider_dataworks.emulator.state import EmulatorState, RecordedCall
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from airflow_provider_dataworks.emulator.records import Advance
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime
     from pathlib import Path
     from types import TracebackType
 
@@ -31,6 +35,7 @@ class DataWorksEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         region_id: str | None = None,
+        timezone: str | None = None,
     ) -> None:
         self.scenario = Scenario.load(scenario)
         self.host = host
@@ -44,7 +49,8 @@ class DataWorksEmulator:
         self.sts_access_key_id = sts[0]
         self.sts_access_key_secret = credentials[self.sts_access_key_id].secret
         self.security_token = credentials[self.sts_access_key_id].security_token
-        self.state = EmulatorState(project_id=self.project_id, credentials=credentials)
+        self.timezone = timezone or self.scenario.timezone
+        self.state = EmulatorState(project_id=self.project_id, credentials=credentials, timezone=self.timezone)
         self.scenario.populate(self.state)
         self._requested_port = port
         self._port: int | None = None
@@ -173,7 +179,9 @@ class DataWorksEmulator:
         """Add a workflow instance and return its id; keywords as `EmulatorState.add_workflow_instance`.
 
         E.g. ``add_workflow_instance(workflow_id=501, biz_date="2026-11-27", statuses=["Running", "Success"],
-        advance="reads")``; biz_date defaults to yesterday (UTC+8), tasks to none.
+        advance="reads")``; biz_date defaults to yesterday on the emulator clock, tasks to none. Normal instances
+        carry TriggerTime D+1 00:00 (``trigger_time`` overrides it); ``appear_at_trigger_time=True`` hides the
+        instance until the emulator clock reaches it.
         """
         return self.state.add_workflow_instance(**instance)
 
@@ -207,3 +215,28 @@ class DataWorksEmulator:
     def task_instances(self, workflow_instance_id: int) -> list[dict[str, Any]]:
         """Return the task instance wire dicts of a workflow instance."""
         return self.state.task_instances(workflow_instance_id)
+
+    def rerun_workflow_instance(
+        self,
+        instance_id: int,
+        statuses: Sequence[str] | None = None,
+        advance: Advance | None = None,
+        *,
+        task_statuses: Sequence[str] | None = None,
+    ) -> None:
+        """Rerun an instance under the same id, as DataWorks' auto-rerun or an operator in the console does.
+
+        The instance restarts with ``statuses`` (default: its ``rerun_statuses``, e.g. Running -> Success); its
+        task instances in ``task_statuses`` (default: all) run again with RunNumber + 1.
+        """
+        self.state.rerun_workflow_instance(instance_id, statuses=statuses, advance=advance, task_statuses=task_statuses)
+
+    # ----- the clock -----
+
+    def set_clock(self, when: str | int | datetime) -> None:
+        """Set the emulator's "now" to ``when`` (aware datetime or ISO-8601 with offset); it then runs in real time."""
+        self.state.set_clock(when)
+
+    def now(self) -> datetime:
+        """Return the emulator's "now" (aware, in the emulator's time zone)."""
+        return self.state.now_datetime()

@@ -1,6 +1,7 @@
 """Scenarios: the emulator's starting world (credentials, instances, workflows, faults) from a dict, JSON, YAML.
 
-Keys: ``region_id``, ``project_id``, ``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
+Keys: ``region_id``, ``project_id``, ``timezone`` (IANA, default ``Asia/Shanghai``),
+``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
 ``workflow_instances`` and ``workflows`` (lists of keyword arguments of
 ``DataWorksEmulator.add_workflow_instance`` / ``add_workflow``) and ``faults``
 (``{action, kind, times?, ...options}``). A bare name such as ``"demo"`` loads the bundled
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_dataworks.emulator.dates import DEFAULT_TIMEZONE, zone
 from airflow_provider_dataworks.emulator.faults import Fault
 from airflow_provider_dataworks.emulator.signing import Credential
 from airflow_provider_dataworks.emulator.state import EmulatorState
@@ -69,6 +71,7 @@ class Scenario:
 
     region_id: str = "cn-hangzhou"
     project_id: int = 100
+    timezone: str = DEFAULT_TIMEZONE
     access_keys: dict[str, str] = field(default_factory=dict)
     sts_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     workflow_instances: list[dict[str, Any]] = field(default_factory=list)
@@ -104,8 +107,14 @@ class Scenario:
             for k, v in sts_keys.items()
         ):
             raise ScenarioError("Scenario key 'sts_keys' must map AccessKey ids to {secret, token} strings.")
+        timezone = data.get("timezone", DEFAULT_TIMEZONE)
+        try:
+            zone(timezone)
+        except ValueError as exc:
+            raise ScenarioError(f"Scenario key 'timezone': {exc}") from None
         return cls(
             region_id=region_id,
+            timezone=timezone,
             project_id=project_id,
             access_keys=dict(access_keys),
             sts_keys={k: dict(v) for k, v in sts_keys.items()},

@@ -45,6 +45,13 @@ def _form(request: web.Request, body: bytes) -> dict[str, str]:
     return {}
 
 
+def _close(request: web.Request) -> web.Response:
+    """Close the connection without sending any answer (the call log records status 0)."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response()
+
+
 def _handler(request: web.Request) -> Handler:
     """Return the handler of the requested action, checking the API version first."""
     version = request.headers.get("x-acs-version", "")
@@ -80,6 +87,25 @@ def create_app(state: EmulatorState) -> web.Application:
         access_key_id: str | None = None
         fault: Fault | None = None
         status, code = 0, None
+        recorded = False
+
+        def record() -> None:
+            """Append this call to the call log once."""
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                state.record(
+                    RecordedCall(
+                        action=action,
+                        params=params,
+                        status=status,
+                        code=code,
+                        access_key_id=access_key_id,
+                        fault=None if fault is None else fault.kind,
+                        timestamp=arrived,
+                    )
+                )
+
         try:
             try:
                 auth = parse_authorization(request.headers.get("Authorization"))
@@ -98,18 +124,26 @@ def create_app(state: EmulatorState) -> web.Application:
                 )
                 fault = state.take_fault(action)
                 if fault is not None and fault.kind == "drop":
-                    if request.transport is not None:
-                        request.transport.close()
-                    return web.Response()
+                    return _close(request)
                 if fault is not None and fault.kind == "slow":
                     await asyncio.sleep(fault.delay)
                 reply = None if fault is None else fault_reply(fault, request_id, host)
                 if reply is not None:
                     status, code = reply.status, reply.code
                     return _reply(status, reply.body, request_id, reply.content_type, **reply.headers)
-                payload: dict[str, Any] = {"RequestId": request_id, **handler(state, params)}
-                status = 200
-                return _reply(status, json.dumps(payload, separators=(",", ":")).encode(), request_id)
+                try:
+                    payload: dict[str, Any] = {"RequestId": request_id, **handler(state, params)}
+                    answer = _reply(200, json.dumps(payload, separators=(",", ":")).encode(), request_id)
+                except ApiError as err:
+                    code = err.code
+                    answer = _reply(err.status, error_body(request_id, host, err.code, err.message), request_id)
+                if fault is not None and fault.kind == "lost_answer":
+                    return _close(request)
+                status = answer.status
+                if fault is not None and fault.kind == "late_answer":
+                    record()  # the call took effect now; its answer only leaves later
+                    await asyncio.sleep(fault.delay)
+                return answer
             except ApiError as err:
                 status, code = err.status, err.code
                 return _reply(status, error_body(request_id, host, err.code, err.message), request_id)
@@ -119,17 +153,7 @@ def create_app(state: EmulatorState) -> web.Application:
                 message = "The request processing has failed due to some unknown error."
                 return _reply(status, error_body(request_id, host, code, message), request_id)
         finally:
-            state.record(
-                RecordedCall(
-                    action=action,
-                    params=params,
-                    status=status,
-                    code=code,
-                    access_key_id=access_key_id,
-                    fault=None if fault is None else fault.kind,
-                    timestamp=arrived,
-                )
-            )
+            record()
 
     app = web.Application()
     app.router.add_get("/", handle, allow_head=False)

@@ -1,13 +1,7 @@
-"""The emulator's thread-safe world: workflow and task instances with status timelines, workflows, operations.
+"""The emulator's thread-safe world: instances, workflows, operations, faults and calls, on an emulator clock.
 
 Tests mutate the world from their own thread while request handlers run on the server loop's thread, so every
-public method takes the single ``threading.Lock``.
-
-Status timelines: an instance walks through ``statuses``. With ``advance="reads"`` the n-th
-GetWorkflowInstance read returns ``statuses[n]`` (the last one sticks); other views (ListWorkflowInstances,
-task instances and the Python API) show the status last returned by a read (the first one before any read).
-With ``advance`` a number of seconds, the status is ``statuses[min(int(elapsed / advance), len - 1)]``,
-``elapsed`` counting from when the instance was added or created. A stopped instance is frozen at ``Failure``.
+public method takes the single ``threading.Lock``. Timelines are described in ``records``.
 """
 
 from __future__ import annotations
@@ -15,258 +9,133 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.status import (
-    DATAWORKS_TZ,
-    TERMINAL_STATUSES,
-    WorkflowInstanceStatus,
-    biz_date_to_epoch_ms,
+from airflow_provider_dataworks.emulator.dates import (
+    DEFAULT_TIMEZONE,
+    biz_date_ms,
+    day_of,
+    midnight_ms,
+    to_datetime,
+    yesterday_ms,
+    zone,
 )
+from airflow_provider_dataworks.emulator.records import (
+    CREATE_RESULTS,
+    DEFAULT_RERUN_STATUSES,
+    ENV_TYPES,
+    INSTANCE_TYPES,
+    TASK_INSTANCE_STATUSES,
+    WORKFLOW_INSTANCE_STATUSES,
+    Advance,
+    CreateOperation,
+    RecordedCall,
+    RerunOperation,
+    TaskInstanceRecord,
+    TaskSpec,
+    Timeline,
+    WorkflowInstanceRecord,
+    WorkflowRecord,
+    check_choice,
+    check_tags,
+    check_timeline,
+)
+from airflow_provider_dataworks.emulator.tasks import default_log, task_wire
+from airflow_provider_dataworks.status import TERMINAL_STATUSES
 
 if TYPE_CHECKING:
     from airflow_provider_dataworks.emulator.faults import Fault
     from airflow_provider_dataworks.emulator.signing import Credential
 
-Advance = Literal["reads"] | float
+__all__ = [
+    "ENV_TYPES",
+    "INSTANCE_TYPES",
+    "TASK_INSTANCE_STATUSES",
+    "WORKFLOW_INSTANCE_STATUSES",
+    "EmulatorState",
+    "RecordedCall",
+    "biz_day",
+    "check_tags",
+    "default_biz_date_ms",
+    "to_biz_date_ms",
+]
 
-WORKFLOW_INSTANCE_STATUSES = tuple(status.value for status in WorkflowInstanceStatus)
-TASK_INSTANCE_STATUSES = (*WORKFLOW_INSTANCE_STATUSES, "WaitTrigger")
-INSTANCE_TYPES = ("Normal", "Manual", "SmokeTest", "SupplementData", "ManualWorkflow", "TriggerWorkflow")
-ENV_TYPES = ("Prod", "Dev")
-CREATE_RESULTS = ("Created", "CreateFailure")
-TASK_TYPE = "ODPS_SQL"
-RESOURCE_GROUP = "S_res_group_emulator"
-_NOT_STARTED = frozenset({"NotRun", "WaitTime", "WaitResource"})
-_DAY_MS = 86_400_000
-
-
-def now_ms() -> int:
-    """Return the wall-clock time in epoch milliseconds."""
-    return int(time.time() * 1000)
+_DEFAULT_TZ = zone(DEFAULT_TIMEZONE)
 
 
-def to_biz_date_ms(value: str | int | date) -> int:
-    """Convert ``"YYYY-MM-DD"`` (00:00 UTC+8), a date, or epoch milliseconds to epoch milliseconds."""
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        raise ValueError(f"biz_date must not be negative, got {value}.")
-    try:
-        return biz_date_to_epoch_ms(value)
-    except TypeError as err:
-        raise ValueError(str(err)) from None
+def to_biz_date_ms(value: str | int | date, tz: tzinfo = _DEFAULT_TZ) -> int:
+    """Convert a data date (``"YYYY-MM-DD"``, ``"YYYYMMDD"``, a date) to its BizDate in ``tz``; epoch ms stay."""
+    return biz_date_ms(value, tz)
 
 
-def biz_day(ms: int) -> date:
-    """Return the calendar date (in UTC+8, DataWorks' home time zone) of an epoch-milliseconds timestamp."""
-    return datetime.fromtimestamp(ms / 1000, DATAWORKS_TZ).date()
+def biz_day(ms: int, tz: tzinfo = _DEFAULT_TZ) -> date:
+    """Return the calendar date in ``tz`` (default Asia/Shanghai) of an epoch-milliseconds timestamp."""
+    return day_of(ms, tz)
 
 
-def default_biz_date_ms() -> int:
-    """Return yesterday 00:00 UTC+8, DataWorks' default business date."""
-    return to_biz_date_ms(datetime.now(DATAWORKS_TZ).date() - timedelta(days=1))
-
-
-def _check_timeline(statuses: Sequence[str], advance: Advance) -> tuple[str, ...]:
-    """Validate a status timeline and return it as a tuple."""
-    if isinstance(statuses, str) or not statuses:
-        raise ValueError("statuses must be a non-empty list of workflow instance statuses.")
-    for status in statuses:
-        if status not in WORKFLOW_INSTANCE_STATUSES:
-            raise ValueError(f"Unknown status {status!r}; expected one of {', '.join(WORKFLOW_INSTANCE_STATUSES)}.")
-    if advance != "reads" and (isinstance(advance, bool) or not isinstance(advance, (int, float)) or advance <= 0):
-        raise ValueError(f"advance must be 'reads' or a positive number of seconds, got {advance!r}.")
-    return tuple(statuses)
-
-
-def _check_choice(name: str, value: str, choices: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise ValueError naming ``name``."""
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
-    return value
-
-
-def check_tags(tags: Iterable[Mapping[str, str]] | None) -> list[dict[str, str]]:
-    """Validate ``[{"Key": ..., "Value": ...}]`` tags (lower-case keys accepted) and return wire dicts."""
-    if tags is not None and not isinstance(tags, (list, tuple)):
-        raise ValueError(f"Tags must be a list of {{Key, Value}} mappings, got {tags!r}.")
-    result = []
-    for tag in tags or ():
-        if not isinstance(tag, Mapping):
-            raise ValueError(f"Each tag must be a mapping with Key and Value, got {tag!r}.")
-        key, value = tag.get("Key", tag.get("key")), tag.get("Value", tag.get("value", ""))
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise ValueError(f"Each tag needs a string Key and Value, got {tag!r}.")
-        result.append({"Key": key, "Value": value})
-    return result
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """A task (node) of a workflow: name, forced final status and log text (defaults derived when None)."""
-
-    task_id: int
-    name: str
-    status: str | None = None
-    log: str | None = None
-
-
-@dataclass
-class TaskInstanceRecord:
-    """A task instance belonging to one workflow instance."""
-
-    id: int
-    spec: TaskSpec
-    workflow_instance_id: int
-
-
-@dataclass
-class WorkflowInstanceRecord:
-    """A workflow instance: its 19 wire fields' sources plus the status timeline and stop flag."""
-
-    id: int
-    workflow_id: int
-    workflow_name: str
-    workflow_task_instance_id: int
-    name: str
-    type: str
-    biz_date: int
-    project_id: int
-    env_type: str
-    owner: str
-    workflow_parameters: str
-    tags: list[dict[str, str]]
-    statuses: tuple[str, ...]
-    advance: Advance
-    created_ms: int
-    origin: float
-    tasks: list[TaskInstanceRecord] = field(default_factory=list)
-    reads: int = 0
-    stopped: bool = False
-    started_ms: int | None = None
-    finished_ms: int | None = None
-
-    def status_index(self, now: float, *, read: bool) -> int:
-        """Return the timeline index for a read (advancing a "reads" timeline) or for a passive view."""
-        last = len(self.statuses) - 1
-        if self.advance == "reads":
-            index = min(self.reads if read else max(self.reads - 1, 0), last)
-            if read:
-                self.reads += 1
-            return index
-        return min(int((now - self.origin) / self.advance), last)
-
-    def status(self, now: float, *, read: bool = False) -> str:
-        """Return the current status, recording the start and finish times the first time they are seen."""
-        index = self.status_index(now, read=read)
-        if self.stopped:
-            return "Failure"
-        status = self.statuses[index]
-        if self.started_ms is None and status not in _NOT_STARTED:
-            self.started_ms = self._first_seen_ms(index, lambda s: s not in _NOT_STARTED)
-        if self.finished_ms is None and status in TERMINAL_STATUSES:
-            self.finished_ms = self._first_seen_ms(index, lambda s: s in TERMINAL_STATUSES)
-        return status
-
-    def _first_seen_ms(self, index: int, matches: Callable[[str], bool]) -> int:
-        """Return when the first matching status up to ``index`` was reached (exact for time timelines)."""
-        first = next(i for i in range(index + 1) if matches(self.statuses[i]))
-        if first == 0:
-            return self.created_ms
-        if self.advance == "reads":
-            return now_ms()
-        return self.created_ms + int(first * self.advance * 1000)
-
-    def to_wire(self, status: str) -> dict[str, Any]:
-        """Return the WorkflowInstance JSON object for the given current status."""
-        started = self.started_ms if status not in _NOT_STARTED else None
-        finished = self.finished_ms if status in TERMINAL_STATUSES else None
-        return {
-            "Id": self.id,
-            "WorkflowId": self.workflow_id,
-            "WorkflowTaskInstanceId": self.workflow_task_instance_id,
-            "UnifiedWorkflowInstanceId": self.id,
-            "Name": self.name,
-            "Type": self.type,
-            "Status": status,
-            "BizDate": self.biz_date,
-            "StartedTime": started,
-            "FinishedTime": finished,
-            "ProjectId": self.project_id,
-            "EnvType": self.env_type,
-            "Owner": self.owner,
-            "CreateTime": self.created_ms,
-            "ModifyTime": finished or started or self.created_ms,
-            "CreateUser": self.owner,
-            "ModifyUser": self.owner,
-            "WorkflowParameters": self.workflow_parameters,
-            "Tags": [dict(tag) for tag in self.tags],
-        }
-
-
-@dataclass
-class WorkflowRecord:
-    """A workflow definition that CreateWorkflowInstances can start."""
-
-    id: int
-    project_id: int
-    name: str
-    statuses: tuple[str, ...]
-    advance: Advance
-    tasks: tuple[TaskSpec, ...]
-    creating_reads: int
-    create_result: str
-    failure_message: str
-
-
-@dataclass
-class CreateOperation:
-    """An asynchronous CreateWorkflowInstances operation; its instances appear when first read as Created."""
-
-    id: str
-    workflow: WorkflowRecord
-    name: str
-    type: str
-    env_type: str
-    biz_dates: list[int]
-    workflow_parameters: str
-    tags: list[dict[str, str]]
-    auto_start: bool
-    reads: int = 0
-    instance_ids: list[int] | None = None
-
-
-@dataclass(frozen=True)
-class RecordedCall:
-    """One request the emulator received, including rejected ones (``status`` 0: no HTTP response sent)."""
-
-    action: str
-    params: dict[str, str]
-    status: int
-    code: str | None
-    access_key_id: str | None
-    fault: str | None
-    timestamp: float
+def default_biz_date_ms(tz: tzinfo = _DEFAULT_TZ) -> int:
+    """Return yesterday 00:00 in ``tz``, DataWorks' default business date."""
+    return yesterday_ms(datetime.now(tz), tz)
 
 
 class EmulatorState:
     """All mutable emulator data behind one lock; action handlers and the Python API both go through it."""
 
-    def __init__(self, *, project_id: int, credentials: Mapping[str, Credential]) -> None:
+    def __init__(
+        self, *, project_id: int, credentials: Mapping[str, Credential], timezone: str = DEFAULT_TIMEZONE
+    ) -> None:
         self.project_id = project_id
         self.credentials = dict(credentials)
+        self.timezone = timezone
+        self.tz = zone(timezone)
         self._lock = threading.Lock()
+        self._clock_epoch = time.time()
+        self._clock_mono = time.monotonic()
         self._instances: dict[int, WorkflowInstanceRecord] = {}
         self._task_instances: dict[int, TaskInstanceRecord] = {}
         self._workflows: dict[int, WorkflowRecord] = {}
         self._operations: dict[str, CreateOperation] = {}
+        self._reruns: dict[str, RerunOperation] = {}
         self._faults: list[Fault] = []
         self._calls: list[RecordedCall] = []
         self._next_instance_id = 1000
         self._next_task_instance_id = 50000
         self._next_task_id = 70000
+
+    # ----- the emulator clock and dates -----
+
+    def now(self) -> float:
+        """Return the emulator's "now" in epoch seconds (real time unless ``set_clock`` moved it)."""
+        return self._clock_epoch + (time.monotonic() - self._clock_mono)
+
+    def now_datetime(self) -> datetime:
+        """Return the emulator's "now" as an aware datetime in the emulator's time zone."""
+        return datetime.fromtimestamp(self.now(), self.tz)
+
+    def set_clock(self, when: str | int | datetime) -> None:
+        """Make "now" ``when`` (aware datetime, ISO-8601 with offset, epoch ms) plus real time from here on."""
+        moment = to_datetime(when, self.tz)
+        with self._lock:
+            self._clock_epoch = moment.timestamp()
+            self._clock_mono = time.monotonic()
+
+    def biz_date_ms(self, value: str | int | date) -> int:
+        """Return the BizDate of a data date in the emulator's time zone (epoch ms stay as they are)."""
+        return biz_date_ms(value, self.tz)
+
+    def biz_day(self, ms: int) -> date:
+        """Return the calendar date in the emulator's time zone of epoch milliseconds."""
+        return day_of(ms, self.tz)
+
+    def default_biz_date_ms(self) -> int:
+        """Return the day before the emulator clock's day, DataWorks' default data date."""
+        return yesterday_ms(self.now_datetime(), self.tz)
+
+    def time_ms(self, value: str | int | datetime) -> int:
+        """Return epoch ms of an aware datetime, ISO-8601 string with offset, or epoch ms."""
+        return int(to_datetime(value, self.tz).timestamp() * 1000)
 
     # ----- world set-up (Python API) -----
 
@@ -286,13 +155,24 @@ class EmulatorState:
         workflow_parameters: str = "",
         tags: Iterable[Mapping[str, str]] | None = None,
         tasks: Iterable[Mapping[str, Any]] | None = None,
+        rerun_statuses: Sequence[str] | None = None,
+        trigger_time: str | int | datetime | None = None,
+        appear_at_trigger_time: bool = False,
     ) -> int:
-        """Add a workflow instance whose timeline starts now; return its id."""
-        timeline = _check_timeline(statuses, advance)
-        _check_choice("type", type, INSTANCE_TYPES)
-        _check_choice("env_type", env_type, ENV_TYPES)
-        biz_ms = default_biz_date_ms() if biz_date is None else to_biz_date_ms(biz_date)
+        """Add a workflow instance (its timeline starts now, or at its trigger time if it appears then)."""
+        timeline = check_timeline(statuses, advance)
+        reruns = self._rerun_statuses(rerun_statuses, workflow_id)
+        check_choice("type", type, INSTANCE_TYPES)
+        check_choice("env_type", env_type, ENV_TYPES)
+        biz_ms = self.default_biz_date_ms() if biz_date is None else self.biz_date_ms(biz_date)
         wire_tags = check_tags(tags)
+        now = self.now()
+        if trigger_time is not None:
+            trigger_ms = self.time_ms(trigger_time)
+        elif type == "Normal":
+            trigger_ms = midnight_ms(self.biz_day(biz_ms) + timedelta(days=1), self.tz)
+        else:
+            trigger_ms = int(now * 1000)
         with self._lock:
             specs = self._task_specs(tasks or ())
             if id is not None and id in self._instances:
@@ -313,6 +193,10 @@ class EmulatorState:
                 statuses=timeline,
                 advance=advance,
                 specs=specs,
+                rerun_statuses=reruns,
+                start=trigger_ms / 1000 if appear_at_trigger_time else now,
+                trigger_ms=trigger_ms,
+                appear_ms=trigger_ms if appear_at_trigger_time else None,
             )
             return record.id
 
@@ -328,10 +212,12 @@ class EmulatorState:
         creating_reads: int = 1,
         create_result: str = "Created",
         failure_message: str | None = None,
+        rerun_statuses: Sequence[str] = DEFAULT_RERUN_STATUSES,
     ) -> int:
         """Add a workflow definition that CreateWorkflowInstances can start; return its id."""
-        timeline = _check_timeline(statuses, advance)
-        _check_choice("create_result", create_result, CREATE_RESULTS)
+        timeline = check_timeline(statuses, advance)
+        reruns = check_timeline(rerun_statuses, advance)
+        check_choice("create_result", create_result, CREATE_RESULTS)
         if isinstance(creating_reads, bool) or not isinstance(creating_reads, int) or creating_reads < 0:
             raise ValueError(f"creating_reads must be a non-negative integer, got {creating_reads!r}.")
         if isinstance(id, bool) or not isinstance(id, int):
@@ -349,26 +235,45 @@ class EmulatorState:
                 creating_reads=creating_reads,
                 create_result=create_result,
                 failure_message=failure_message or "The workflow instances could not be created.",
+                rerun_statuses=reruns,
             )
             return id
 
+    def _rerun_statuses(self, rerun_statuses: Sequence[str] | None, workflow_id: int) -> tuple[str, ...]:
+        """Return an instance's rerun timeline: given, else its workflow's, else Running -> Success."""
+        if rerun_statuses is not None:
+            return check_timeline(rerun_statuses, "reads")
+        with self._lock:
+            workflow = self._workflows.get(workflow_id)
+        return workflow.rerun_statuses if workflow else DEFAULT_RERUN_STATUSES
+
     def _task_specs(self, tasks: Iterable[Mapping[str, Any]]) -> list[TaskSpec]:
-        """Validate task dicts ``{name, status?, log?}`` and give each a new task (node) id."""
+        """Validate task dicts ``{name, task_id?, status?, statuses?, advance?, log?}`` (caller holds the lock)."""
         specs = []
         for task in tasks:
             if not isinstance(task, Mapping) or not isinstance(task.get("name"), str):
                 raise ValueError(f"Each task must be a mapping with a string 'name', got {task!r}.")
-            unknown = set(task) - {"name", "status", "log"}
+            unknown = set(task) - {"name", "task_id", "status", "statuses", "advance", "log"}
             if unknown:
-                raise ValueError(f"Unknown task key {sorted(unknown)[0]!r}; expected name, status, log.")
+                raise ValueError(
+                    f"Unknown task key {sorted(unknown)[0]!r}; expected name, task_id, status, statuses, advance, log."
+                )
             status = task.get("status")
             if status is not None:
-                _check_choice("task status", status, TASK_INSTANCE_STATUSES)
+                check_choice("task status", status, TASK_INSTANCE_STATUSES)
+            advance = task.get("advance", "reads")
+            statuses = task.get("statuses")
+            timeline = None if statuses is None else check_timeline(statuses, advance, TASK_INSTANCE_STATUSES)
             log = task.get("log")
             if log is not None and not isinstance(log, str):
                 raise ValueError(f"A task log must be a string, got {log!r}.")
-            specs.append(TaskSpec(self._next_task_id, task["name"], status, log))
-            self._next_task_id += 1
+            task_id = task.get("task_id")
+            if task_id is None:
+                task_id = self._next_task_id
+                self._next_task_id += 1
+            elif isinstance(task_id, bool) or not isinstance(task_id, int) or task_id < 1:
+                raise ValueError(f"A task_id must be a positive integer, got {task_id!r}.")
+            specs.append(TaskSpec(task_id, task["name"], status, log, timeline, advance))
         return specs
 
     def _new_instance(
@@ -388,11 +293,17 @@ class EmulatorState:
         statuses: tuple[str, ...],
         advance: Advance,
         specs: Iterable[TaskSpec],
+        rerun_statuses: tuple[str, ...],
+        start: float,
+        trigger_ms: int,
+        appear_ms: int | None,
     ) -> WorkflowInstanceRecord:
         """Create and store an instance with its task instances (caller holds the lock)."""
         if instance_id is None:
             instance_id = self._next_instance_id
         self._next_instance_id = max(self._next_instance_id, instance_id + 1)
+        created_ms = int(start * 1000)
+        origin = created_ms / 1000
         record = WorkflowInstanceRecord(
             id=instance_id,
             workflow_id=workflow_id,
@@ -406,13 +317,16 @@ class EmulatorState:
             owner=owner,
             workflow_parameters=workflow_parameters,
             tags=tags,
-            statuses=statuses,
-            advance=advance,
-            created_ms=now_ms(),
-            origin=time.monotonic(),
+            timeline=Timeline(statuses, advance, origin),
+            rerun_statuses=rerun_statuses,
+            created_ms=created_ms,
+            trigger_ms=trigger_ms,
+            appear_ms=appear_ms,
         )
         for spec in specs:
             task = TaskInstanceRecord(self._allocate_task_instance_id(), spec, instance_id)
+            if spec.statuses is not None:
+                task.timeline = Timeline(spec.statuses, spec.advance, origin)
             record.tasks.append(task)
             self._task_instances[task.id] = task
         self._instances[instance_id] = record
@@ -458,13 +372,17 @@ class EmulatorState:
 
     # ----- workflow instances -----
 
+    def _visible_instance(self, instance_id: int, now: float) -> WorkflowInstanceRecord | None:
+        """Return an instance that exists on the emulator clock (caller holds the lock)."""
+        record = self._instances.get(instance_id)
+        return record if record is not None and record.visible(now) else None
+
     def workflow_instance(self, instance_id: int, *, read: bool = False) -> dict[str, Any] | None:
-        """Return an instance's wire dict (a ``read`` advances a "reads" timeline), None if unknown."""
+        """Return an instance's wire dict (a ``read`` advances a "reads" timeline), None if unknown or not yet due."""
+        now = self.now()
         with self._lock:
-            record = self._instances.get(instance_id)
-            if record is None:
-                return None
-            return record.to_wire(record.status(time.monotonic(), read=read))
+            record = self._visible_instance(instance_id, now)
+            return None if record is None else record.to_wire(record.status(now, read=read))
 
     def is_stopped(self, instance_id: int) -> bool:
         """Return whether StopWorkflowInstances stopped the instance (KeyError if unknown)."""
@@ -472,95 +390,62 @@ class EmulatorState:
             return self._instances[instance_id].stopped
 
     def workflow_instances(self) -> list[dict[str, Any]]:
-        """Return the wire dicts of all instances without advancing any timeline."""
-        now = time.monotonic()
+        """Return the wire dicts of all existing instances without advancing any timeline."""
+        now = self.now()
         with self._lock:
-            return [record.to_wire(record.status(now)) for record in self._instances.values()]
+            return [record.to_wire(record.status(now)) for record in self._instances.values() if record.visible(now)]
 
     def stop_workflow_instance(self, instance_id: int) -> tuple[bool, str]:
         """Stop an instance unless it is unknown or finished; return (success, message) as the API does."""
+        now = self.now()
         with self._lock:
-            record = self._instances.get(instance_id)
+            record = self._visible_instance(instance_id, now)
             if record is None:
                 return False, "The instance does not exist."
-            status = record.status(time.monotonic())
+            status = record.status(now)
             if status in TERMINAL_STATUSES:
                 return False, f"The instance has already finished with status {status}."
             record.stopped = True
-            record.started_ms = record.started_ms or now_ms()
-            record.finished_ms = now_ms()
+            record.started_ms = record.started_ms or int(now * 1000)
+            record.finished_ms = int(now * 1000)
             return True, ""
 
     # ----- task instances -----
 
-    def task_instance(self, task_instance_id: int) -> dict[str, Any] | None:
-        """Return a task instance's wire dict, None if unknown."""
+    def task_instance(self, task_instance_id: int, *, read: bool = False) -> dict[str, Any] | None:
+        """Return a task instance's wire dict (a ``read`` advances its own "reads" timeline), None if unknown."""
+        now = self.now()
         with self._lock:
             task = self._task_instances.get(task_instance_id)
-            return None if task is None else self._task_wire(task, time.monotonic())
+            if task is None or not self._instances[task.workflow_instance_id].visible(now):
+                return None
+            return self._task_wire(task, now, read=read)
 
     def task_instances(self, workflow_instance_id: int | None = None) -> list[dict[str, Any]]:
-        """Return task instance wire dicts, all or those of one workflow instance."""
-        now = time.monotonic()
+        """Return task instance wire dicts of existing instances, all or those of one workflow instance."""
+        now = self.now()
         with self._lock:
             return [
                 self._task_wire(task, now)
                 for task in self._task_instances.values()
-                if workflow_instance_id is None or task.workflow_instance_id == workflow_instance_id
+                if (workflow_instance_id is None or task.workflow_instance_id == workflow_instance_id)
+                and self._instances[task.workflow_instance_id].visible(now)
             ]
 
     def task_instance_log(self, task_instance_id: int) -> str | None:
         """Return a task instance's log text for its current status, None if unknown."""
+        now = self.now()
         with self._lock:
             task = self._task_instances.get(task_instance_id)
-            if task is None:
+            if task is None or not self._instances[task.workflow_instance_id].visible(now):
                 return None
-            wire = self._task_wire(task, time.monotonic())
-            return task.spec.log if task.spec.log is not None else _default_log(wire)
+            wire = self._task_wire(task, now)
+            return task.spec.log if task.spec.log is not None else default_log(wire, self.tz)
 
-    def _task_wire(self, task: TaskInstanceRecord, now: float) -> dict[str, Any]:
-        """Build a TaskInstance JSON object from its workflow instance's state (caller holds the lock)."""
+    def _task_wire(self, task: TaskInstanceRecord, now: float, *, read: bool = False) -> dict[str, Any]:
+        """Build a TaskInstance JSON object (caller holds the lock)."""
         instance = self._instances[task.workflow_instance_id]
-        instance_status = instance.status(now)
-        if instance_status in TERMINAL_STATUSES:
-            default = "Failure" if instance.stopped else "Success"
-            status = task.spec.status or default
-        else:
-            status = "Running" if instance_status == "Running" else "NotRun"
-        started = instance.started_ms if status != "NotRun" else None
-        finished = instance.finished_ms if status in TERMINAL_STATUSES else None
-        scheduled = instance.type == "Normal"
-        return {
-            "Id": task.id,
-            "TaskId": task.spec.task_id,
-            "TaskName": task.spec.name,
-            "TaskType": TASK_TYPE,
-            "Status": status,
-            "WorkflowId": instance.workflow_id,
-            "WorkflowName": instance.workflow_name,
-            "WorkflowInstanceId": instance.id,
-            "WorkflowInstanceType": instance.type,
-            "UnifiedWorkflowInstanceId": instance.id,
-            "Bizdate": instance.biz_date,
-            "TriggerTime": instance.biz_date + _DAY_MS if scheduled else instance.created_ms,
-            "TriggerType": "Scheduler" if scheduled else "Manual",
-            "TriggerRecurrence": "Normal",
-            "StartedTime": started,
-            "FinishedTime": finished,
-            "RunNumber": 1,
-            "PeriodNumber": 1,
-            "Owner": instance.owner,
-            "ProjectId": instance.project_id,
-            "ProjectEnv": instance.env_type,
-            "Priority": 1,
-            "Runtime": {"Gateway": "emulator-gateway", "ProcessId": f"T3_{task.id}"},
-            "RuntimeResource": {"ResourceGroupId": RESOURCE_GROUP},
-            "Tags": [],
-            "CreateTime": instance.created_ms,
-            "ModifyTime": finished or started or instance.created_ms,
-            "CreateUser": instance.owner,
-            "ModifyUser": instance.owner,
-        }
+        return task_wire(task, instance, instance.status(now), now, read=read)
 
     # ----- workflows and create operations -----
 
@@ -589,24 +474,38 @@ class EmulatorState:
         tags: list[dict[str, str]],
         auto_start: bool,
     ) -> str:
-        """Register a CreateWorkflowInstances operation and return its OperationId."""
-        operation = CreateOperation(
-            id=str(uuid.uuid4()),
-            workflow=workflow,
-            name=name,
-            type=type,
-            env_type=env_type,
-            biz_dates=biz_dates,
-            workflow_parameters=workflow_parameters,
-            tags=tags,
-            auto_start=auto_start,
-        )
+        """Accept a CreateWorkflowInstances request: its instances start now; return its OperationId."""
+        now = self.now()
         with self._lock:
+            operation = CreateOperation(id=str(uuid.uuid4()), workflow=workflow, instance_ids=[])
+            if workflow.create_result == "Created":
+                for biz_date in biz_dates:
+                    record = self._new_instance(
+                        instance_id=None,
+                        workflow_id=workflow.id,
+                        workflow_name=workflow.name,
+                        name=name,
+                        type=type,
+                        biz_date=biz_date,
+                        project_id=workflow.project_id,
+                        env_type=env_type,
+                        owner="1000",
+                        workflow_parameters=workflow_parameters,
+                        tags=tags,
+                        statuses=workflow.statuses if auto_start else ("NotRun",),
+                        advance=workflow.advance,
+                        specs=workflow.tasks,
+                        rerun_statuses=workflow.rerun_statuses,
+                        start=now,
+                        trigger_ms=int(now * 1000),
+                        appear_ms=None,
+                    )
+                    operation.instance_ids.append(record.id)
             self._operations[operation.id] = operation
         return operation.id
 
     def read_create_operation(self, operation_id: str) -> dict[str, Any] | None:
-        """Advance and return an operation's Result (instances appear when Created), None if unknown."""
+        """Advance and return an operation's Result (``Creating`` for ``creating_reads`` reads), None if unknown."""
         with self._lock:
             operation = self._operations.get(operation_id)
             if operation is None:
@@ -624,8 +523,6 @@ class EmulatorState:
                 return result
             if workflow.create_result == "CreateFailure":
                 return {**result, "Status": "CreateFailure", "FailureMessage": workflow.failure_message}
-            if operation.instance_ids is None:
-                operation.instance_ids = [self._create_instance(operation, biz).id for biz in operation.biz_dates]
             records = [self._instances[instance_id] for instance_id in operation.instance_ids]
             return {
                 **result,
@@ -635,46 +532,104 @@ class EmulatorState:
                 "WorkflowTaskInstanceIds": [record.workflow_task_instance_id for record in records],
             }
 
-    def _create_instance(self, operation: CreateOperation, biz_date: int) -> WorkflowInstanceRecord:
-        """Make one instance of a Created operation (caller holds the lock)."""
-        workflow = operation.workflow
-        return self._new_instance(
-            instance_id=None,
-            workflow_id=workflow.id,
-            workflow_name=workflow.name,
-            name=operation.name,
-            type=operation.type,
-            biz_date=biz_date,
-            project_id=workflow.project_id,
-            env_type=operation.env_type,
-            owner="1000",
-            workflow_parameters=operation.workflow_parameters,
-            tags=operation.tags,
-            statuses=workflow.statuses if operation.auto_start else ("NotRun",),
-            advance=workflow.advance,
-            specs=workflow.tasks,
+    # ----- reruns -----
+
+    def find_instance_ids(
+        self, *, project_id: int, workflow_id: int, type: str, env_type: str | None, biz_date: int | None
+    ) -> list[int]:
+        """Return ids of existing instances of a workflow, type, environment and (optionally) data date."""
+        now = self.now()
+        with self._lock:
+            return [
+                record.id
+                for record in self._instances.values()
+                if record.visible(now)
+                and (record.project_id, record.workflow_id, record.type) == (project_id, workflow_id, type)
+                and env_type in (None, record.env_type)
+                and (biz_date is None or self.biz_day(record.biz_date) == self.biz_day(biz_date))
+            ]
+
+    def start_rerun_operation(self, instance_ids: list[int], task_statuses: Sequence[str] | None) -> str:
+        """Accept a RerunWorkflowInstances request for ``instance_ids``; return its OperationId."""
+        operation = RerunOperation(
+            id=str(uuid.uuid4()),
+            instance_ids=list(instance_ids),
+            task_statuses=None if task_statuses is None else tuple(task_statuses),
         )
+        with self._lock:
+            self._reruns[operation.id] = operation
+        return operation.id
 
+    def read_rerun_operation(self, operation_id: str) -> dict[str, str] | None:
+        """Return a rerun's Result: ``NotRun`` on the first read, then Success (instances rerun) or Failure."""
+        now = self.now()
+        with self._lock:
+            operation = self._reruns.get(operation_id)
+            if operation is None:
+                return None
+            operation.reads += 1
+            if operation.reads == 1 and operation.result is None:
+                return {"Status": "NotRun", "FailureMessage": ""}
+            if operation.result is None:
+                operation.result = self._apply_rerun(operation, now)
+            return dict(operation.result)
 
-def _default_log(task: Mapping[str, Any]) -> str:
-    """Write a plausible ODPS SQL task log for a task instance wire dict in its current status."""
-    stamp = datetime.fromtimestamp((task["StartedTime"] or task["CreateTime"]) / 1000, DATAWORKS_TZ)
-    prefix = stamp.strftime("%Y-%m-%d %H:%M:%S")
-    day = biz_day(task["Bizdate"]).isoformat()
-    status = task["Status"]
-    if status == "NotRun":
-        return f"{prefix} INFO - Task instance {task['Id']} ({task['TaskName']}) has not started yet.\n"
-    lines = [
-        f"{prefix} INFO - Starting task {task['TaskName']} (task instance {task['Id']}, run 1) "
-        f"on resource group {RESOURCE_GROUP}.",
-        f"{prefix} INFO - Bizdate: {day}. Running ODPS SQL script.",
-    ]
-    if status == "Success":
-        lines.append(f"{prefix} INFO - OK. Task finished successfully.")
-    elif status == "Failure":
-        lines += [
-            f"{prefix} ERROR - FAILED: ODPS-0130071:[1,15] Semantic analysis exception - "
-            "table or view not found - emulated failure",
-            f"{prefix} ERROR - Task {task['TaskName']} failed with exit code 1.",
-        ]
-    return "\n".join(lines) + "\n"
+    def _apply_rerun(self, operation: RerunOperation, now: float) -> dict[str, str]:
+        """Rerun the operation's instances if all exist and have finished (caller holds the lock)."""
+        records = []
+        for instance_id in operation.instance_ids:
+            record = self._visible_instance(instance_id, now)
+            if record is None:
+                return {"Status": "Failure", "FailureMessage": f"The workflow instance {instance_id} does not exist."}
+            status = record.status(now)
+            if status not in TERMINAL_STATUSES:
+                return {
+                    "Status": "Failure",
+                    "FailureMessage": f"The workflow instance {instance_id} is {status}; only finished ones rerun.",
+                }
+            records.append(record)
+        if not records:
+            return {"Status": "Failure", "FailureMessage": "No workflow instance matches the rerun conditions."}
+        for record in records:
+            self._rerun(record, record.rerun_statuses, record.timeline.advance, operation.task_statuses, now)
+        return {"Status": "Success", "FailureMessage": ""}
+
+    def _rerun(
+        self,
+        record: WorkflowInstanceRecord,
+        statuses: tuple[str, ...],
+        advance: Advance,
+        task_statuses: Sequence[str] | None,
+        now: float,
+    ) -> None:
+        """Restart one instance; its task instances in ``task_statuses`` (all if None) rerun (caller holds lock)."""
+        current = record.status(now)
+        final = statuses[-1] if statuses[-1] in TERMINAL_STATUSES else None
+        for task in record.tasks:
+            status = task_wire(task, record, current, now)["Status"]
+            if task_statuses is None or status in task_statuses:
+                task.run_number += 1
+                task.pinned = None
+                task.final = final
+                task.timeline = None
+            else:
+                task.pinned = status
+        record.restart(statuses, advance, now)
+
+    def rerun_workflow_instance(
+        self,
+        instance_id: int,
+        *,
+        statuses: Sequence[str] | None = None,
+        advance: Advance | None = None,
+        task_statuses: Sequence[str] | None = None,
+    ) -> None:
+        """Rerun an instance now under the same id (as an operator in the console or an auto-rerun does)."""
+        now = self.now()
+        with self._lock:
+            record = self._instances.get(instance_id)
+            if record is None:
+                raise KeyError(instance_id)
+            chosen_advance = record.timeline.advance if advance is None else advance
+            timeline = check_timeline(record.rerun_statuses if statuses is None else statuses, chosen_advance)
+            self._rerun(record, timeline, chosen_advance, task_statuses, now)
