@@ -108,7 +108,7 @@ def own_instances(emu: DataWorksEmulator, ti: FakeTaskInstance) -> list[dict[str
     return [i for i in emu.state.workflow_instances() if identity.owns(i, identity.default_run_name())]
 
 
-def seed_earlier_run(emu: DataWorksEmulator, ti: FakeTaskInstance, statuses: list[str]) -> int:
+def seed_earlier_run(emu: DataWorksEmulator, ti: FakeTaskInstance, statuses: list[str], **more: Any) -> int:
     """An instance an earlier try of `ti` started (its name and identity tags)."""
     identity = RunIdentity.from_context({"ti": ti})
     return emu.add_workflow_instance(
@@ -119,6 +119,7 @@ def seed_earlier_run(emu: DataWorksEmulator, ti: FakeTaskInstance, statuses: lis
         statuses=statuses,
         advance="reads",
         tags=[{"Key": k, "Value": v} for k, v in identity.tags().items()],
+        **more,
     )
 
 
@@ -354,6 +355,49 @@ def test_kill_while_deferred_stops_the_run(emu, record_property) -> None:
         runs=1,
         max_calls=6,
     )
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", ["lost_answer", "late_answer"])
+def test_a_create_answer_lost_after_it_took_effect_is_adopted(emu, record_property, kind: str, mode: str) -> None:
+    """DataWorks created the run but the answer never came (or came too late): the run is found, not duplicated."""
+    ti, _ = scenario(emu, "run")
+    emu.inject_fault("CreateWorkflowInstances", kind, **({"delay": 1.3} if kind == "late_answer" else {}))
+    started = time.time()
+    state, error = run_task(mode, ti)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        f"CreateWorkflowInstances {kind}: adopted",
+        state="success",
+        runs=1,
+        max_calls=10,
+    )
+    assert len(emu.calls("CreateWorkflowInstances")) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fault", ["none", "lost_answer", "throttle"])
+def test_retry_from_failure_reruns_the_failed_run(emu, record_property, fault: str, mode: str) -> None:
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+    ti = FakeTaskInstance(try_number=2)
+    earlier = seed_earlier_run(emu, ti, ["Failure"], rerun_statuses=["Running", "Success"])
+    if fault != "none":
+        emu.inject_fault("RerunWorkflowInstances", fault)
+    started = time.time()
+    state, error = run_task(mode, ti, retry_from_failure=True)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        f"retry_from_failure: rerun ({fault})",
+        state="success",
+        runs=1,
+        max_calls=12,
+    )
+    assert emu.calls("CreateWorkflowInstances") == []
+    assert emu.workflow_instance(earlier)["Status"] == "Success"
+    (rerun, *_) = emu.calls("RerunWorkflowInstances")
+    assert '"Failure"' in rerun.params["Filter"]
 
 
 def test_a_lost_create_answer_is_not_a_second_run(emu, record_property) -> None:
