@@ -104,18 +104,19 @@ async def wait_for_workflow_instances(
 ) -> dict[str, Any]:
     """Poll each unfinished instance every `poll_interval` s until all are terminal or `deadline` (epoch s).
 
-    Transient errors are retried inside the hook; if they outlast its retry budget the loop logs and polls
-    again next round (one API blip never ends a wait). A permanent error ends the wait with an error event.
+    Transient errors are retried inside the hook, but no retry or server retry-after pause runs past the deadline;
+    if they outlast the retry budget the loop logs and polls again next round (one API blip never ends a wait).
+    A permanent error ends the wait with an error event. Every event names the instances it is about.
     """
     latest: dict[int, dict[str, Any]] = {}
     pending = list(instance_ids)
     while True:
         for instance_id in list(pending):
             try:
-                instance = await hook.aget_workflow_instance(instance_id)
+                instance = await hook.aget_workflow_instance(instance_id, deadline=deadline)
             except DataWorksAPIError as err:
                 if not err.retryable:
-                    return error_event(err)
+                    return {**error_event(err), "pending_ids": pending}
                 log.warning("%s; will poll again in %s s.", err, poll_interval)
                 continue
             latest[instance_id] = instance

@@ -117,3 +117,37 @@ def run_dag(airflow_db):
     runner = DagRunner(DAGS_FOLDER)
     yield runner.run
     runner.close()
+
+
+# -- the run operator's fault matrix: rows come from each test's `fault_matrix` property (also across xdist) --
+
+_FAULT_MATRIX: list[dict] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        for name, row in report.user_properties:
+            if name == "fault_matrix":
+                _FAULT_MATRIX.append({**row, "mode": _mode(report.nodeid), "passed": report.passed})
+
+
+def _mode(nodeid: str) -> str:
+    return "deferrable" if "deferr" in nodeid else "blocking"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _FAULT_MATRIX:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("DataWorksRunWorkflowOperator fault matrix")
+    header = f"{'case':<52} {'mode':<10} {'task':<7} {'error':<30} {'runs':>4} {'left':>4} {'calls':>5} {'s':>5}  ok"
+    write(header)
+    write("-" * len(header))
+    for row in sorted(_FAULT_MATRIX, key=lambda r: (r["case"], r["mode"])):
+        write(
+            f"{row['case']:<52} {row['mode']:<10} {row['state']:<7} {row['error'] or '-':<30} "
+            f"{row['runs_created']:>4} {row['left_running']:>4} {row['calls']:>5} {row['seconds']:>5}  "
+            f"{'PASS' if row['passed'] else 'FAIL'}"
+        )
+    passed = sum(1 for r in _FAULT_MATRIX if r["passed"])
+    write(f"{passed}/{len(_FAULT_MATRIX)} cases pass")

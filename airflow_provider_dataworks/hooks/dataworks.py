@@ -18,10 +18,10 @@ from airflow_provider_dataworks.dates import biz_date_ms, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksConfigError, DataWorksInstanceNotFoundError
 from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
-from airflow_provider_dataworks.hooks.retry import RetryPolicy
+from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_retryable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from alibabacloud_dataworks_public20240518.client import Client
 
@@ -178,21 +178,28 @@ class DataWorksHook(BaseHook):
             raise (translate_sdk_error(err, action) or err) from err
         return response.body.to_map()
 
-    def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Call an API action, retrying transient failures (blocking: for workers)."""
-        for attempt in self.retry_policy.retrying():
+    def call(
+        self,
+        action: str,
+        params: dict[str, Any],
+        *,
+        deadline: float | None = None,
+        retry_on: Callable[[BaseException], bool] = is_retryable,
+    ) -> dict[str, Any]:
+        """Call an API action, retrying transient failures, never pausing past `deadline` (blocking: for workers)."""
+        for attempt in self.retry_policy.retrying(deadline=deadline, retry_on=retry_on):
             with attempt:
                 body = self._call_once(action, params)
         return body
 
-    async def acall(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Call an API action without blocking the event loop (for triggers).
+    async def acall(self, action: str, params: dict[str, Any], *, deadline: float | None = None) -> dict[str, Any]:
+        """Call an API action without blocking the event loop (for triggers), never pausing past `deadline`.
 
         Each attempt runs the blocking client in a worker thread and the backoff is awaited. Measured against
         the SDK's own aiohttp `*_async` methods (see benchmarks/), this blocks the loop far less (signing and
         parsing stay off it) at the same throughput.
         """
-        async for attempt in self.retry_policy.async_retrying():
+        async for attempt in self.retry_policy.async_retrying(deadline=deadline):
             with attempt:
                 body = await asyncio.to_thread(self._call_once, action, params)
         return body
@@ -204,9 +211,11 @@ class DataWorksHook(BaseHook):
         body = self.call("GetWorkflowInstance", {"Id": positive_int("workflow_instance_id", instance_id)})
         return _workflow_instance(body, instance_id)
 
-    async def aget_workflow_instance(self, instance_id: int | str) -> dict[str, Any]:
-        """Awaitable `get_workflow_instance`, for triggers."""
-        body = await self.acall("GetWorkflowInstance", {"Id": positive_int("workflow_instance_id", instance_id)})
+    async def aget_workflow_instance(self, instance_id: int | str, *, deadline: float | None = None) -> dict[str, Any]:
+        """Awaitable `get_workflow_instance`, for triggers; retries end at `deadline` (epoch s)."""
+        body = await self.acall(
+            "GetWorkflowInstance", {"Id": positive_int("workflow_instance_id", instance_id)}, deadline=deadline
+        )
         return _workflow_instance(body, instance_id)
 
     def list_workflow_instances(
@@ -218,8 +227,10 @@ class DataWorksHook(BaseHook):
         env_type: str | None = None,
         instance_type: str | None = None,
         name: str | None = None,
+        ids: Iterable[int] | None = None,
+        deadline: float | None = None,
     ) -> list[dict[str, Any]]:
-        """ListWorkflowInstances for one data date, every page."""
+        """ListWorkflowInstances for one data date, every page (`name` matches loosely: compare it yourself)."""
         params: dict[str, Any] = {
             "ProjectId": self.project_id_or_default(project_id),
             "BizDate": self.biz_date_ms(biz_date),
@@ -231,7 +242,9 @@ class DataWorksHook(BaseHook):
             params["Type"] = instance_type
         if name:
             params["Name"] = name
-        return self._all_pages("ListWorkflowInstances", params, "WorkflowInstances", LIST_PAGE_SIZE)
+        if ids is not None:
+            params["Ids"] = [positive_int("workflow_instance_id", i) for i in ids]
+        return self._all_pages("ListWorkflowInstances", params, "WorkflowInstances", LIST_PAGE_SIZE, deadline)
 
     def create_workflow_instances(
         self,
@@ -246,8 +259,14 @@ class DataWorksHook(BaseHook):
         root_task_ids: Iterable[int] | None = None,
         include_task_ids: Iterable[int] | None = None,
         comment: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> str:
-        """CreateWorkflowInstances: start a run (one instance per data date); return the OperationId."""
+        """CreateWorkflowInstances: start a run (one instance per data date); return the OperationId.
+
+        Only throttling refusals are retried: after a timeout, a dropped connection or a 5xx the run may exist,
+        so the error is raised and the caller looks the run up (by its name and `tags`) before creating again.
+        """
         params: dict[str, Any] = {
             "WorkflowId": positive_int("workflow_id", workflow_id),
             "ProjectId": self.project_id_or_default(project_id),
@@ -268,17 +287,55 @@ class DataWorksHook(BaseHook):
             params["DefaultRunProperties"] = run_properties
         if comment:
             params["Comment"] = comment
-        return str(self.call("CreateWorkflowInstances", params)["OperationId"])
+        if tags:
+            params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
+        body = self.call("CreateWorkflowInstances", params, deadline=deadline, retry_on=is_refused)
+        return str(body["OperationId"])
 
-    def get_create_workflow_instances_result(self, operation_id: str) -> dict[str, Any]:
+    def get_create_workflow_instances_result(
+        self, operation_id: str, *, deadline: float | None = None
+    ) -> dict[str, Any]:
         """GetCreateWorkflowInstancesResult: `Result` with Status Creating, Created or CreateFailure."""
-        return dict(self.call("GetCreateWorkflowInstancesResult", {"OperationId": operation_id})["Result"])
+        body = self.call("GetCreateWorkflowInstancesResult", {"OperationId": operation_id}, deadline=deadline)
+        return dict(body["Result"])
+
+    def rerun_workflow_instances(
+        self,
+        workflow_id: int | str,
+        instance_ids: Iterable[int],
+        *,
+        run_type: str = "ManualWorkflow",
+        project_id: int | str | None = None,
+        env_type: str | None = None,
+        deadline: float | None = None,
+    ) -> str:
+        """RerunWorkflowInstances of only the failed tasks of the given instances; return the OperationId.
+
+        Like creation, only throttling refusals are retried (a lost answer may have started the rerun).
+        """
+        params: dict[str, Any] = {
+            "WorkflowId": positive_int("workflow_id", workflow_id),
+            "ProjectId": self.project_id_or_default(project_id),
+            "EnvType": self.env_type_or_default(env_type),
+            "Type": run_type,
+            "Ids": [positive_int("workflow_instance_id", i) for i in instance_ids],
+            "Filter": {"TaskInstanceStatuses": ["Failure"]},
+        }
+        body = self.call("RerunWorkflowInstances", params, deadline=deadline, retry_on=is_refused)
+        return str(body["OperationId"])
+
+    def get_rerun_workflow_instances_result(
+        self, operation_id: str, *, deadline: float | None = None
+    ) -> dict[str, Any]:
+        """GetRerunWorkflowInstancesResult: `Result` with Status NotRun, Success or Failure (and FailureMessage)."""
+        body = self.call("GetRerunWorkflowInstancesResult", {"OperationId": operation_id}, deadline=deadline)
+        return dict(body["Result"])
 
     def stop_workflow_instances(
-        self, instance_ids: Iterable[int], comment: str = DEFAULT_STOP_COMMENT
+        self, instance_ids: Iterable[int], comment: str = DEFAULT_STOP_COMMENT, *, deadline: float | None = None
     ) -> dict[str, dict[str, Any]]:
         """StopWorkflowInstances: per-id `{Success, Message}` (the call succeeds even when some ids fail)."""
-        body = self.call("StopWorkflowInstances", _stop_params(instance_ids, comment))
+        body = self.call("StopWorkflowInstances", _stop_params(instance_ids, comment), deadline=deadline)
         return dict(body.get("SuccessInfo") or {})
 
     async def astop_workflow_instances(
@@ -344,12 +401,14 @@ class DataWorksHook(BaseHook):
     def _where(self) -> str:
         return self.settings.endpoint or f"region {self.settings.region_id}"
 
-    def _all_pages(self, action: str, params: dict[str, Any], items_key: str, page_size: int) -> list[dict[str, Any]]:
+    def _all_pages(
+        self, action: str, params: dict[str, Any], items_key: str, page_size: int, deadline: float | None = None
+    ) -> list[dict[str, Any]]:
         """Follow PageNumber until TotalCount items (or an empty page) have been read."""
         items: list[dict[str, Any]] = []
         page = 1
         while True:
-            body = self.call(action, {**params, "PageNumber": page, "PageSize": page_size})
+            body = self.call(action, {**params, "PageNumber": page, "PageSize": page_size}, deadline=deadline)
             paging = body.get("PagingInfo") or {}
             batch = paging.get(items_key) or []
             items.extend(batch)

@@ -7,8 +7,9 @@ ones (`AsyncRetrying`, which awaits `asyncio.sleep`, so the triggerer's event lo
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tenacity import (
     AsyncRetrying,
@@ -16,10 +17,15 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_any,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
-from airflow_provider_dataworks.exceptions import DataWorksAPIError
+from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksThrottlingError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,11 @@ MAX_RETRY_AFTER_SECONDS = 120.0
 def is_retryable(err: BaseException) -> bool:
     """Only members of the family that say so are retried; everything else is raised at once."""
     return isinstance(err, DataWorksAPIError) and err.retryable
+
+
+def is_refused(err: BaseException) -> bool:
+    """Throttling answers say DataWorks refused the request: safe to retry even for actions that start work."""
+    return isinstance(err, DataWorksThrottlingError)
 
 
 @dataclass(frozen=True)
@@ -54,22 +65,39 @@ class RetryPolicy:
             return float(min(retry_after, MAX_RETRY_AFTER_SECONDS))
         return float(wait_random_exponential(multiplier=self.retry_delay, max=self.max_delay)(state))
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, deadline: float | None, retry_on: Callable[[BaseException], bool]) -> dict[str, Any]:
+        stop: Any = stop_after_attempt(self.retry_limit + 1)
+        if deadline is not None:
+            stop = stop_any(stop, _stop_before_deadline(deadline))
         return {
-            "retry": retry_if_exception(is_retryable),
-            "stop": stop_after_attempt(self.retry_limit + 1),
+            "retry": retry_if_exception(retry_on),
+            "stop": stop,
             "wait": self.wait_seconds,
             "before_sleep": _log_retry,
             "reraise": True,
         }
 
-    def retrying(self) -> Retrying:
-        """Blocking retry loop, for worker-side hook methods."""
-        return Retrying(**self._options())
+    def retrying(
+        self, *, deadline: float | None = None, retry_on: Callable[[BaseException], bool] = is_retryable
+    ) -> Retrying:
+        """Blocking retry loop, for worker-side hook methods; no pause or retry runs past `deadline` (epoch s)."""
+        return Retrying(**self._options(deadline, retry_on))
 
-    def async_retrying(self) -> AsyncRetrying:
-        """Awaiting retry loop, for triggers (sleeps with asyncio.sleep)."""
-        return AsyncRetrying(**self._options())
+    def async_retrying(
+        self, *, deadline: float | None = None, retry_on: Callable[[BaseException], bool] = is_retryable
+    ) -> AsyncRetrying:
+        """Awaiting retry loop, for triggers (sleeps with asyncio.sleep); bounded by `deadline` like `retrying`."""
+        return AsyncRetrying(**self._options(deadline, retry_on))
+
+
+class _stop_before_deadline(stop_base):
+    """Give up instead of pausing (backoff or server retry-after) into or past the deadline (epoch s)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return time.time() + (retry_state.upcoming_sleep or 0.0) >= self.deadline
 
 
 def _log_retry(state: RetryCallState) -> None:

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks._compat import BaseOperator, conf
 from airflow_provider_dataworks._task import DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.dates import default_data_date, parse_data_date
-from airflow_provider_dataworks.exceptions import (
-    DataWorksConfigError,
-    DataWorksWaitTimeout,
-    DataWorksWorkflowCreateFailed,
-)
+from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError, DataWorksWaitTimeout
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.runs import RunIdentity, fit_run_name
+from airflow_provider_dataworks.starting import RunRequest, RunStarter
 from airflow_provider_dataworks.status import WorkflowInstanceStatus
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 from airflow_provider_dataworks.waiting import (
+    ERROR,
     FAILURE,
     TIMEOUT,
-    is_terminal,
     raise_for_event,
     wait_for_workflow_instances,
 )
@@ -41,6 +38,8 @@ MAX_CREATION_POLL_INTERVAL = 10.0
 MAX_FAILED_TASKS_LOGGED = 5
 LOG_TAIL_LINES = 40
 LOG_TAIL_CHARS = 4000
+#: How a message says that every started instance that was still going has been stopped.
+STOPPED_ALL = "stopped them"
 
 
 class DataWorksGetWorkflowInstanceOperator(DataWorksTaskMixin, BaseOperator):
@@ -94,7 +93,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         pair (inclusive).
     :param workflow_parameters: run parameters, sent as a JSON object.
     :param env_type: ``Prod`` or ``Dev`` (default: the connection's ``env_type`` extra, else Prod).
-    :param name: name of the run in DataWorks (default: ``airflow-<dag_id>-<task_id>-<run_id>``).
+    :param name: name of the run in DataWorks (default: ``airflow-<dag_id>-<task_id>-<run_id>[-<map_index>]``;
+        past 128 characters shortened with a hash). Runs also carry the task instance in ``Tags`` (``airflow:*``).
     :param root_task_ids: run only from these tasks of the workflow.
     :param include_task_ids: run only these tasks of the workflow.
     :param wait_for_termination: wait until every created instance is Success or Failure.
@@ -102,6 +102,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
     :param timeout: seconds to wait in all; then the instances are stopped and the task fails.
     :param deferrable: wait in the triggerer instead of a worker slot.
     :param stop_on_kill: stop the started instances when the task is killed (cleared, marked failed).
+    :param reuse_existing_run: on a retry, wait for the earlier try's run if it is still going.
+    :param retry_from_failure: on a retry, rerun only the failed tasks of the earlier try's failed run.
     """
 
     template_fields = (
@@ -136,6 +138,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         timeout: float | timedelta = DEFAULT_TIMEOUT,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         stop_on_kill: bool = True,
+        reuse_existing_run: bool = True,
+        retry_from_failure: bool = False,
         dataworks_conn_id: str = DataWorksHook.default_conn_name,
         api_retry_limit: int = 5,
         api_retry_delay: float = 2.0,
@@ -158,10 +162,13 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
         self.deferrable = deferrable
         self.stop_on_kill = stop_on_kill
+        self.reuse_existing_run = reuse_existing_run
+        self.retry_from_failure = retry_from_failure
         self.dataworks_conn_id = dataworks_conn_id
         self.api_retry_limit = api_retry_limit
         self.api_retry_delay = api_retry_delay
         self.workflow_instance_ids: list[int] = []
+        self._starter: RunStarter | None = None
 
     # -- starting the run ---------------------------------------------------------------------------------
 
@@ -190,24 +197,33 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         deadline = self.wait_deadline(context, self.timeout)
         self.project_id = self.hook.project_id_or_default(self.project_id)
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())
-        name = self.name or _default_run_name(context)
-        if _try_number(context) > 1:
-            self._stop_earlier_tries(name, ranges)
-        operation_id = self.hook.create_workflow_instances(
-            self.workflow_id,
-            name=name,
-            run_type=self.run_type,
-            biz_dates=ranges,
-            project_id=self.project_id,
-            env_type=self.env_type,
-            workflow_parameters=self.workflow_parameters,
-            root_task_ids=self.root_task_ids,
-            include_task_ids=self.include_task_ids,
+        identity = RunIdentity.from_context(context)
+        self._starter = RunStarter(
+            self.hook,
+            RunRequest(
+                workflow_id=self.workflow_id,
+                project_id=self.project_id,
+                env_type=self.env_type,
+                run_type=self.run_type,
+                name=fit_run_name(self.name) if self.name else identity.default_run_name(),
+                identity=identity,
+                biz_date_ranges=ranges,
+                workflow_parameters=self.workflow_parameters,
+                root_task_ids=self.root_task_ids,
+                include_task_ids=self.include_task_ids,
+            ),
+            creation_poll_interval=min(self.poll_interval, MAX_CREATION_POLL_INTERVAL),
         )
-        self.log.info(
-            "DataWorks is creating run %r of workflow %s (operation %s).", name, self.workflow_id, operation_id
-        )
-        self.workflow_instance_ids = self._wait_for_creation(operation_id, deadline)
+        try:
+            self.workflow_instance_ids = self._starter.start(
+                is_retry=_try_number(context) > 1,
+                reuse_existing_run=self.reuse_existing_run,
+                retry_from_failure=self.retry_from_failure,
+                deadline=deadline,
+            )
+        except BaseException as err:
+            self._stop_quietly(self._starter.started_ids(), f"the start failed ({type(err).__name__})")
+            raise
         context["ti"].xcom_push(key=WORKFLOW_INSTANCE_IDS_XCOM_KEY, value=self.workflow_instance_ids)
         self.log.info(
             "Started DataWorks workflow instances %s. Console: %s", self.workflow_instance_ids, self.console()
@@ -224,47 +240,10 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         )
         return self._finish(event)
 
-    def _wait_for_creation(self, operation_id: str, deadline: float) -> list[int]:
-        """Poll GetCreateWorkflowInstancesResult until Created (ids) or CreateFailure (fail the task)."""
-        interval = min(self.poll_interval, MAX_CREATION_POLL_INTERVAL)
-        while True:
-            result = self.hook.get_create_workflow_instances_result(operation_id)
-            status = result.get("Status")
-            if status == "Created":
-                return [int(i) for i in result.get("WorkflowInstanceIds") or []]
-            if status == "CreateFailure":
-                raise DataWorksWorkflowCreateFailed(
-                    f"DataWorks could not create the run of workflow {self.workflow_id} (operation {operation_id}): "
-                    f"{result.get('FailureMessage') or 'no FailureMessage given'}"
-                )
-            if time.time() + interval > deadline:
-                raise DataWorksWaitTimeout(
-                    f"DataWorks was still creating the run of workflow {self.workflow_id} when the task's "
-                    f"{self.limits()} ran out (operation {operation_id})."
-                )
-            time.sleep(interval)
-
-    def _stop_earlier_tries(self, name: str, ranges: list[tuple[str, str]]) -> None:
-        """A retry must not leave the previous try's run unattended: stop whatever of it still runs."""
-        running: list[int] = []
-        for day in _days(*ranges[0]):
-            instances = self.hook.list_workflow_instances(
-                biz_date=day,
-                project_id=self.project_id,
-                workflow_id=self.workflow_id,
-                env_type=self.env_type,
-                name=name,
-            )
-            running += [int(i["Id"]) for i in instances if i.get("Name") == name and not is_terminal(i)]
-        if running:
-            self.log.warning("Stopping workflow instances %s left running by an earlier try of this task.", running)
-            self._stop(running)
-
     # -- waiting and finishing ----------------------------------------------------------------------------
 
     def _defer(self, deadline: float) -> None:
-        """Hand the wait to the triggerer; Airflow's own timeout is set a little later than the trigger's."""
-        remaining = max(deadline - time.time(), 0.0)
+        """Hand the wait to the triggerer, which owns the deadline (and stops the run on it): no Airflow timeout."""
         self.defer(
             trigger=DataWorksWorkflowInstanceTrigger(
                 workflow_instance_ids=self.workflow_instance_ids,
@@ -274,26 +253,43 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                 retry_limit=self.api_retry_limit,
                 retry_delay=self.api_retry_delay,
                 stop_on_kill=self.stop_on_kill,
+                stop_on_deadline=True,
             ),
             method_name="execute_complete",
-            timeout=timedelta(seconds=remaining + max(60.0, self.poll_interval)),
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:
-        """Resume after the trigger fired."""
-        self.workflow_instance_ids = list(context["ti"].xcom_pull(key=WORKFLOW_INSTANCE_IDS_XCOM_KEY) or [])
+        """Resume after the trigger fired, from the ids the event carries (never from another task's XCom)."""
+        ids = event.get("workflow_instance_ids") or [i["Id"] for i in event.get("instances") or []]
+        self.workflow_instance_ids = [int(i) for i in ids or event.get("pending_ids") or []]
         return self._finish(event)
 
     def _finish(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """Turn the wait's outcome into the task's: instances, or a failure after diagnostics / stopping."""
-        if event.get("status") == TIMEOUT:
+        status = event.get("status")
+        if status == TIMEOUT:
             pending = [int(i) for i in event.get("pending_ids") or self.workflow_instance_ids]
-            self._stop(pending)
+            stopped = {int(i) for i in event.get("stopped_ids") or []}
+            outcome = self._stop_quietly([i for i in pending if i not in stopped], "the deadline passed")
             raise DataWorksWaitTimeout(
                 f"DataWorks workflow instances {pending} were not finished within the task's {self.limits()}; "
-                "stopped them."
+                f"{'stopped them' if outcome == STOPPED_ALL else outcome}. Console: {self.console()}"
             )
-        if event.get("status") == FAILURE:
+        if status == ERROR:
+            pending = [int(i) for i in event.get("pending_ids") or self.workflow_instance_ids]
+            outcome = self._stop_quietly(pending, "the wait hit an error")
+            try:
+                raise_for_event(event, self.console())
+            except DataWorksAPIError as err:
+                raise type(err)(
+                    f"{err.dataworks_message} (while waiting for the started workflow instances "
+                    f"{self.workflow_instance_ids}; {outcome}; console: {self.console()})",
+                    action=err.action,
+                    code=err.code,
+                    status_code=err.status_code,
+                    request_id=err.request_id,
+                ) from None
+        if status == FAILURE:
             self._log_failure_diagnostics(event)
         instances = raise_for_event(event, self.console())
         self.log.info("DataWorks workflow instances %s succeeded.", [i["Id"] for i in instances])
@@ -328,38 +324,43 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     # -- stopping -----------------------------------------------------------------------------------------
 
-    def _stop(self, instance_ids: list[int]) -> None:
-        """StopWorkflowInstances, then report every id DataWorks did not stop."""
+    def _stop(self, instance_ids: list[int]) -> list[int]:
+        """StopWorkflowInstances, report every id DataWorks did not stop, and return the ids it stopped."""
         if not instance_ids:
-            return
+            return []
         result = self.hook.stop_workflow_instances(instance_ids)
         refused = {k: v for k, v in result.items() if not (v or {}).get("Success")}
         if refused:
             self.log.warning("DataWorks did not stop some instances: %s", refused)
-        self.log.info("Stopped DataWorks workflow instances %s.", [i for i in instance_ids if str(i) not in refused])
+        stopped = [i for i in instance_ids if str(i) not in refused]
+        self.log.info("Stopped DataWorks workflow instances %s.", stopped)
+        return stopped
+
+    def _stop_quietly(self, instance_ids: list[int], why: str) -> str:
+        """Stop instances because `why`, never raising (the real failure matters more); a phrase for messages."""
+        if not instance_ids:
+            return STOPPED_ALL
+        self.log.warning("Stopping DataWorks workflow instances %s: %s.", instance_ids, why)
+        try:
+            stopped = self._stop(instance_ids)
+        except Exception as err:
+            self.log.error("Could not stop DataWorks workflow instances %s: %s", instance_ids, err)
+            return f"could not stop {instance_ids} ({err})"
+        if stopped == instance_ids:
+            return STOPPED_ALL
+        return f"stopped {stopped} of {instance_ids} (DataWorks refused the rest)"
 
     def on_kill(self) -> None:
-        """Cleared or marked failed while waiting in a worker: stop the instances this task started."""
-        if self.stop_on_kill and self.workflow_instance_ids:
-            self._stop(self.workflow_instance_ids)
-
-
-def _default_run_name(context: Context) -> str:
-    """A run name that identifies the Airflow task instance, so a retry can find the earlier try's run."""
-    ti = context["ti"]
-    return f"airflow-{ti.dag_id}-{ti.task_id}-{ti.run_id}"[:128]
+        """Cleared or marked failed in a worker: stop what this task started, even a run still being created."""
+        if not self.stop_on_kill:
+            return
+        starter = self._starter
+        ids = starter.started_ids() if starter is not None else self.workflow_instance_ids
+        self._stop_quietly(ids, "the task was killed")
 
 
 def _try_number(context: Context) -> int:
     return int(getattr(context["ti"], "try_number", 1) or 1)
-
-
-def _days(start: str, end: str) -> list[str]:
-    """Every data date from start to end inclusive, as YYYY-MM-DD."""
-    from datetime import date
-
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
-    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
 def _tail(text: str) -> str:

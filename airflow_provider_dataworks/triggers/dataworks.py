@@ -40,6 +40,8 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
     :param dataworks_conn_id: connection to use (looked up off the event loop).
     :param poll_interval: seconds between polls of an unfinished instance.
     :param stop_on_kill: stop the instances when a user kills the deferred task (Airflow 3.3+ ``on_kill``).
+    :param stop_on_deadline: at `end_time`, stop the unfinished instances before firing the ``timeout`` event, so
+        the run ends even if the task never resumes (the run operator's wait owns its deadline).
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
         retry_limit: int = 5,
         retry_delay: float = 2.0,
         stop_on_kill: bool = False,
+        stop_on_deadline: bool = False,
     ) -> None:
         super().__init__()
         self.workflow_instance_ids = [int(i) for i in workflow_instance_ids]
@@ -62,6 +65,7 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
         self.retry_limit = int(retry_limit)
         self.retry_delay = float(retry_delay)
         self.stop_on_kill = bool(stop_on_kill)
+        self.stop_on_deadline = bool(stop_on_deadline)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Classpath and JSON-primitive kwargs: enough to rebuild the same wait elsewhere."""
@@ -76,6 +80,7 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
                 "retry_limit": self.retry_limit,
                 "retry_delay": self.retry_delay,
                 "stop_on_kill": self.stop_on_kill,
+                "stop_on_deadline": self.stop_on_deadline,
             },
         )
 
@@ -83,8 +88,27 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
         return DataWorksHook(self.dataworks_conn_id, retry_limit=self.retry_limit, retry_delay=self.retry_delay)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Yield exactly one event: success, failure, timeout or error."""
-        yield TriggerEvent(await self._wait())
+        """Yield exactly one event: success, failure, timeout or error, naming the instances it is about."""
+        event = await self._wait()
+        if event.get("status") == TIMEOUT and self.stop_on_deadline:
+            event["stopped_ids"] = await self._stop_at_deadline([int(i) for i in event.get("pending_ids") or []])
+        if self.workflow_instance_ids:
+            event.setdefault("workflow_instance_ids", list(self.workflow_instance_ids))
+        yield TriggerEvent(event)
+
+    async def _stop_at_deadline(self, instance_ids: list[int]) -> list[int]:
+        """Stop what is still running at the deadline; the ids DataWorks confirmed (the worker retries the rest)."""
+        if not instance_ids:
+            return []
+        try:
+            stop = self._hook().astop_workflow_instances(instance_ids)
+            result = await asyncio.wait_for(stop, timeout=STOP_TIMEOUT_SECONDS)
+        except (DataWorksAPIError, DataWorksConfigError, TimeoutError) as err:
+            self.log.warning("Could not stop DataWorks workflow instances %s at the deadline: %s", instance_ids, err)
+            return []
+        stopped = [i for i in instance_ids if (result.get(str(i)) or {}).get("Success")]
+        self.log.info("Deadline passed: stopped DataWorks workflow instances %s.", stopped)
+        return stopped
 
     async def _wait(self) -> dict[str, Any]:
         """The whole wait, cut off at the deadline even while an API call or its retries are in flight."""

@@ -38,8 +38,14 @@ def create_after_first_lookup(emu, ds: str) -> None:
     deadline = time.monotonic() + 60
     while not emu.calls("ListWorkflowInstances") and time.monotonic() < deadline:
         time.sleep(0.05)
+    # Seconds, not reads: in reschedule mode every poke is one list call, which (as in DataWorks) reads no
+    # single instance, so the instance must move on with time.
     emu.add_workflow_instance(
-        workflow_id=LATE_WORKFLOW_ID, name="ads_daily", biz_date=ds, statuses=["Running", "Running", "Success"]
+        workflow_id=LATE_WORKFLOW_ID,
+        name="ads_daily",
+        biz_date=ds,
+        statuses=["Running", "Running", "Success"],
+        advance=0.75,
     )
 
 

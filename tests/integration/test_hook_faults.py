@@ -131,8 +131,19 @@ def test_throttling_error_carries_retry_after(dataworks_emulator, make_hook, ins
 
 def test_faults_on_other_actions_are_retried_too(dataworks_emulator, hook):
     dataworks_emulator.add_workflow(id=903, name="w", creating_reads=0)
-    dataworks_emulator.inject_fault("CreateWorkflowInstances", "server_error", times=1)
+    dataworks_emulator.inject_fault("CreateWorkflowInstances", "throttle", times=1)
     dataworks_emulator.inject_fault("ListProjects", "drop", times=1)
     assert hook.create_workflow_instances(903, name="r", biz_dates=[("2026-11-27", "2026-11-27")])
     assert hook.test_connection()[0]
     assert len(dataworks_emulator.calls("CreateWorkflowInstances")) == 2
+
+
+def test_a_create_that_may_have_taken_effect_is_not_retried(dataworks_emulator, hook):
+    """A 5xx may come after DataWorks started the run: the caller looks it up instead of creating a second one."""
+    from airflow_provider_dataworks.exceptions import DataWorksTransientError
+
+    dataworks_emulator.add_workflow(id=904, name="w", creating_reads=0)
+    dataworks_emulator.inject_fault("CreateWorkflowInstances", "server_error", times=1)
+    with pytest.raises(DataWorksTransientError):
+        hook.create_workflow_instances(904, name="r", biz_dates=[("2026-11-27", "2026-11-27")])
+    assert len(dataworks_emulator.calls("CreateWorkflowInstances")) == 1

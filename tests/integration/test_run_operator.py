@@ -21,6 +21,7 @@ from airflow_provider_dataworks.operators.dataworks import (
     DataWorksGetWorkflowInstanceOperator,
     DataWorksRunWorkflowOperator,
 )
+from airflow_provider_dataworks.runs import RunIdentity
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -140,16 +141,20 @@ def test_timeout_stops_the_instances_then_fails(dataworks_emulator, connection):
     assert dataworks_emulator.is_stopped(instance_id)
 
 
-def test_a_retry_stops_the_previous_tries_run(dataworks_emulator, connection):
+def test_a_retry_without_reuse_stops_the_previous_tries_run(dataworks_emulator, connection):
     dataworks_emulator.add_workflow(id=508, name="w", statuses=["Running"])
     first_try = FakeTaskInstance()
     with pytest.raises(DataWorksWaitTimeout):
         make_operator(workflow_id=508, timeout=1, stop_on_kill=False).execute({"ti": first_try})
     leftover = dataworks_emulator.add_workflow_instance(
-        workflow_id=508, name="airflow-dag-run-manual__2026-11-27", biz_date="2026-11-27", type="ManualWorkflow"
+        workflow_id=508,
+        name="airflow-dag-run-manual__2026-11-27",
+        biz_date="2026-11-27",
+        type="ManualWorkflow",
+        tags=[{"Key": k, "Value": v} for k, v in RunIdentity.from_context({"ti": first_try}).tags().items()],
     )
     second_try = FakeTaskInstance(try_number=2)
-    make_operator(workflow_id=508, wait_for_termination=False).execute({"ti": second_try})
+    make_operator(workflow_id=508, wait_for_termination=False, reuse_existing_run=False).execute({"ti": second_try})
     assert dataworks_emulator.is_stopped(leftover)
     assert second_try.xcoms["workflow_instance_ids"] != first_try.xcoms["workflow_instance_ids"]
 

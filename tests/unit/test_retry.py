@@ -204,3 +204,29 @@ async def test_async_retrying_gives_up_after_the_limit(monkeypatch: pytest.Monke
                 await call()
     assert calls == 3
     assert async_sleep.await_count == 2
+
+
+def test_no_retry_pauses_past_the_deadline() -> None:
+    """A retry-after longer than the time left ends the retries at once instead of sleeping through the deadline."""
+    calls: list[float] = []
+
+    def throttled() -> None:
+        calls.append(time.time())
+        raise exc.DataWorksThrottlingError("slow down", action="GetWorkflowInstance", retry_after=100.0)
+
+    policy = RetryPolicy(retry_limit=5, retry_delay=0.0)
+    started = time.time()
+    with pytest.raises(exc.DataWorksThrottlingError):
+        for attempt in policy.retrying(deadline=started + 5.0):
+            with attempt:
+                throttled()
+    assert len(calls) == 1
+    assert time.time() - started < 1.0
+
+
+def test_creation_retries_only_refusals() -> None:
+    """A 5xx or a dropped connection may have started the run: only throttling (a refusal) is retried."""
+    from airflow_provider_dataworks.hooks.retry import is_refused
+
+    assert is_refused(exc.DataWorksThrottlingError("x", action="CreateWorkflowInstances"))
+    assert not is_refused(exc.DataWorksTransportError("x", action="CreateWorkflowInstances"))

@@ -82,6 +82,7 @@ def test_serialize_round_trip_with_json_primitive_kwargs() -> None:
         "retry_limit": 3,
         "retry_delay": 1.0,
         "stop_on_kill": True,
+        "stop_on_deadline": False,
     }
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert type(t)(**kwargs).serialize() == (path, kwargs)
@@ -112,7 +113,7 @@ async def test_success_event(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
     with patch_aget(instance(7, "Running"), instance(7, "Success")) as aget:
         events = await events_of(trigger(poll_interval=30))
     assert [e.payload for e in events] == [
-        {"status": "success", "instances": [instance(7, "Success")], "failed_ids": []}
+        {"status": "success", "instances": [instance(7, "Success")], "failed_ids": [], "workflow_instance_ids": [7]}
     ]
     assert [c.args[1:] for c in aget.call_args_list] == [(7,), (7,)]
     no_sleep.assert_awaited_once_with(30.0)
@@ -147,7 +148,7 @@ async def test_timeout_event_at_the_deadline(monkeypatch: pytest.MonkeyPatch, ag
     with patch_aget(instance(7, "Running"), instance(7, "Running"), instance(7, "Running")) as aget:
         events = await events_of(trigger(end_time=1150.0, poll_interval=100))
     assert [e.payload for e in events] == [
-        {"status": "timeout", "instances": [instance(7, "Running")], "pending_ids": [7]}
+        {"status": "timeout", "instances": [instance(7, "Running")], "pending_ids": [7], "workflow_instance_ids": [7]}
     ]
     assert aget.call_count == 3  # at 1000, 1100 and at the deadline 1150
     assert clock.now == 1150.0
@@ -168,6 +169,8 @@ async def test_error_event_carries_code_and_request_id(no_sleep: mock.AsyncMock,
             "code": "Forbidden.RAM",
             "status_code": 403,
             "request_id": "R-1",
+            "pending_ids": [7],
+            "workflow_instance_ids": [7],
         }
     ]
 
@@ -177,7 +180,12 @@ async def test_connection_errors_become_an_error_event(no_sleep: mock.AsyncMock)
     with mock.patch.object(DataWorksHook, "aget_conn", autospec=True, side_effect=broken), patch_aget() as aget:
         events = await events_of(trigger())
     assert [e.payload for e in events] == [
-        {"status": "error", "error_class": "DataWorksConfigError", "message": str(broken)}
+        {
+            "status": "error",
+            "error_class": "DataWorksConfigError",
+            "message": str(broken),
+            "workflow_instance_ids": [7],
+        }
     ]
     aget.assert_not_called()
 
@@ -192,7 +200,9 @@ async def test_transient_errors_do_not_end_the_wait(no_sleep: mock.AsyncMock, ag
 async def test_past_deadline_times_out_at_once_without_api_calls(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
     with patch_aget() as aget:
         events = await events_of(trigger(workflow_instance_ids=[7, 8], end_time=time.time() - 1))
-    assert [e.payload for e in events] == [{"status": "timeout", "instances": [], "pending_ids": [7, 8]}]
+    assert [e.payload for e in events] == [
+        {"status": "timeout", "instances": [], "pending_ids": [7, 8], "workflow_instance_ids": [7, 8]}
+    ]
     aget.assert_not_called()
     aget_conn.assert_not_called()
     no_sleep.assert_not_awaited()

@@ -65,7 +65,7 @@ class FakeHook:
         self.scripts = {i: list(answers) for i, answers in scripts.items()}
         self.calls: list[int] = []
 
-    async def aget_workflow_instance(self, instance_id: int) -> dict[str, Any]:
+    async def aget_workflow_instance(self, instance_id: int, *, deadline: float | None = None) -> dict[str, Any]:
         self.calls.append(instance_id)
         script = self.scripts[instance_id]
         answer = script.pop(0) if len(script) > 1 else script[0]
@@ -147,6 +147,7 @@ async def test_permanent_error_ends_the_wait_with_an_error_event(clock: Clock) -
         "code": "Forbidden.RAM",
         "status_code": 403,
         "request_id": "RID-A",
+        "pending_ids": [1, 2],
     }
     assert hook.calls == [1, 2, 1]
 

@@ -1,0 +1,259 @@
+"""Starting exactly one DataWorks run per Airflow task instance: adopt, rerun or create, survive lost answers,
+and always know what was started so that it can be stopped."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_dataworks.exceptions import (
+    DataWorksAPIError,
+    DataWorksThrottlingError,
+    DataWorksWaitTimeout,
+    DataWorksWorkflowCreateFailed,
+)
+from airflow_provider_dataworks.runs import RunIdentity, plan_retry
+from airflow_provider_dataworks.status import WorkflowInstanceStatus
+
+if TYPE_CHECKING:
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+log = logging.getLogger(__name__)
+
+#: After an answer that may have been lost, look for the run this many times before creating it again.
+LOST_ANSWER_LOOKUPS = 3
+#: Seconds a kill or a failure may spend finding out which instances a creation made, before stopping them.
+RESOLVE_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass
+class RunRequest:
+    """What to start: the workflow, where, for which data dates, and under which identity and name."""
+
+    workflow_id: int | str
+    project_id: int
+    env_type: str | None
+    run_type: str
+    name: str
+    identity: RunIdentity
+    biz_date_ranges: list[tuple[str, str]]
+    workflow_parameters: dict[str, Any] | None = None
+    root_task_ids: list[int] | None = None
+    include_task_ids: list[int] | None = None
+
+    def days(self) -> list[str]:
+        """Every data date of the run, `YYYY-MM-DD`."""
+        days: list[str] = []
+        for start, end in self.biz_date_ranges:
+            first, last = date.fromisoformat(start), date.fromisoformat(end)
+            days += [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+        return days
+
+
+@dataclass
+class RunStarter:
+    """Starts or adopts the run of one task instance; remembers what it started, for stopping on kill or failure.
+
+    :param creation_poll_interval: seconds between reads of a creation or rerun operation, and between look-ups
+        of a run whose creation answer was lost.
+    :param lookups: look-ups after a lost answer before creating again.
+    """
+
+    hook: DataWorksHook
+    request: RunRequest
+    creation_poll_interval: float
+    lookups: int = LOST_ANSWER_LOOKUPS
+    operation_id: str | None = None
+    instance_ids: list[int] = field(default_factory=list)
+    create_attempted: bool = False
+    earlier_ids: set[int] = field(default_factory=set)
+
+    # -- starting -----------------------------------------------------------------------------------------
+
+    def start(
+        self, *, is_retry: bool, reuse_existing_run: bool, retry_from_failure: bool, deadline: float
+    ) -> list[int]:
+        """The ids of this task instance's run: an earlier try's (adopted or rerun) or a newly created one."""
+        if is_retry:
+            earlier = self.own_instances(deadline)
+            self.earlier_ids = {int(i["Id"]) for i in earlier}
+            days = [self.hook.biz_date_ms(d) for d in self.request.days()]
+            plan = plan_retry(
+                earlier, days, reuse_existing_run=reuse_existing_run, retry_from_failure=retry_from_failure
+            )
+            if plan.stop_ids:
+                log.warning("Stopping workflow instances %s of an earlier try: %s.", plan.stop_ids, plan.reason)
+                self.hook.stop_workflow_instances(plan.stop_ids, deadline=deadline)
+            if plan.adopt_ids:
+                log.info("Adopting workflow instances %s of an earlier try: %s.", plan.adopt_ids, plan.reason)
+                self.instance_ids = plan.adopt_ids
+                if plan.rerun_ids:
+                    self.rerun_failed(plan.rerun_ids, deadline)
+                return self.instance_ids
+            if earlier:
+                log.info("Starting a fresh run: %s.", plan.reason)
+        return self.create(deadline)
+
+    def create(self, deadline: float) -> list[int]:
+        """CreateWorkflowInstances once; after a possibly lost answer, adopt the run if it exists, else try again."""
+        retries = self.hook.retry_policy.retry_limit
+        for attempt in range(retries + 1):
+            try:
+                self.create_attempted = True
+                self.operation_id = self._create_call(deadline)
+            except DataWorksAPIError as err:
+                if not err.retryable or isinstance(err, DataWorksThrottlingError) or attempt == retries:
+                    raise
+                log.warning("%s; the run may exist all the same: looking for it before creating again.", err)
+                found = self._find_new_run(deadline)
+                if found:
+                    log.info("Found the run the lost answer created: workflow instances %s.", found)
+                    self.instance_ids = found
+                    return found
+                continue
+            log.info(
+                "DataWorks is creating run %r of workflow %s (operation %s).",
+                self.request.name,
+                self.request.workflow_id,
+                self.operation_id,
+            )
+            self.instance_ids = self.wait_for_creation(self.operation_id, deadline)
+            return self.instance_ids
+        raise AssertionError("unreachable: the last attempt either returns or raises")
+
+    def _create_call(self, deadline: float) -> str:
+        request = self.request
+        return self.hook.create_workflow_instances(
+            request.workflow_id,
+            name=request.name,
+            run_type=request.run_type,
+            biz_dates=request.biz_date_ranges,
+            project_id=request.project_id,
+            env_type=request.env_type,
+            workflow_parameters=request.workflow_parameters,
+            root_task_ids=request.root_task_ids,
+            include_task_ids=request.include_task_ids,
+            tags=request.identity.tags(),
+            deadline=deadline,
+        )
+
+    def wait_for_creation(self, operation_id: str, deadline: float) -> list[int]:
+        """Poll GetCreateWorkflowInstancesResult until Created (ids) or CreateFailure (fail the task)."""
+        while True:
+            result = self.hook.get_create_workflow_instances_result(operation_id, deadline=deadline)
+            status = result.get("Status")
+            if status == "Created":
+                return [int(i) for i in result.get("WorkflowInstanceIds") or []]
+            if status == "CreateFailure":
+                raise DataWorksWorkflowCreateFailed(
+                    f"DataWorks could not create the run of workflow {self.request.workflow_id} "
+                    f"(operation {operation_id}): {result.get('FailureMessage') or 'no FailureMessage given'}"
+                )
+            if time.time() + self.creation_poll_interval > deadline:
+                raise DataWorksWaitTimeout(
+                    f"DataWorks was still creating the run of workflow {self.request.workflow_id} when the wait's "
+                    f"deadline passed (operation {operation_id})."
+                )
+            time.sleep(self.creation_poll_interval)
+
+    def rerun_failed(self, instance_ids: list[int], deadline: float) -> None:
+        """RerunWorkflowInstances of the failed tasks only; a lost answer is checked by reading the instances."""
+        retries = self.hook.retry_policy.retry_limit
+        for attempt in range(retries + 1):
+            try:
+                operation_id = self.hook.rerun_workflow_instances(
+                    self.request.workflow_id,
+                    instance_ids,
+                    run_type=self.request.run_type,
+                    project_id=self.request.project_id,
+                    env_type=self.request.env_type,
+                    deadline=deadline,
+                )
+            except DataWorksAPIError as err:
+                if not err.retryable or isinstance(err, DataWorksThrottlingError) or attempt == retries:
+                    raise
+                log.warning("%s; checking whether the rerun started all the same.", err)
+                statuses = [self.hook.get_workflow_instance(i).get("Status") for i in instance_ids]
+                if WorkflowInstanceStatus.FAILURE not in statuses:
+                    return
+                continue
+            log.info("DataWorks is rerunning the failed tasks of %s (operation %s).", instance_ids, operation_id)
+            self._wait_for_rerun(operation_id, deadline)
+            return
+
+    def _wait_for_rerun(self, operation_id: str, deadline: float) -> None:
+        while True:
+            result = self.hook.get_rerun_workflow_instances_result(operation_id, deadline=deadline)
+            if result.get("Status") == "Success":
+                return
+            if result.get("Status") == "Failure":
+                raise DataWorksWorkflowCreateFailed(
+                    f"DataWorks could not rerun workflow instances {self.instance_ids} (operation {operation_id}): "
+                    f"{result.get('FailureMessage') or 'no FailureMessage given'}"
+                )
+            if time.time() + self.creation_poll_interval > deadline:
+                raise DataWorksWaitTimeout(
+                    f"DataWorks was still starting the rerun of {self.instance_ids} when the wait's deadline passed "
+                    f"(operation {operation_id})."
+                )
+            time.sleep(self.creation_poll_interval)
+
+    # -- finding this task instance's runs ------------------------------------------------------------------
+
+    def own_instances(self, deadline: float | None = None) -> list[dict[str, Any]]:
+        """Every instance of this task instance's runs on the run's data dates, matched exactly by identity."""
+        request = self.request
+        found: list[dict[str, Any]] = []
+        for day in request.days():
+            instances = self.hook.list_workflow_instances(
+                biz_date=day,
+                project_id=request.project_id,
+                workflow_id=request.workflow_id,
+                env_type=request.env_type,
+                name=request.name,
+                deadline=deadline,
+            )
+            found += [i for i in instances if request.identity.owns(i, request.name)]
+        return found
+
+    def _new_instance_ids(self, deadline: float | None) -> list[int]:
+        """Ids of a run of this identity that no earlier try made, if it covers every data date."""
+        new = [i for i in self.own_instances(deadline) if int(i["Id"]) not in self.earlier_ids]
+        days = {self.hook.biz_date_ms(d) for d in self.request.days()}
+        if days <= {int(i["BizDate"]) for i in new}:
+            return sorted(int(i["Id"]) for i in new)
+        return []
+
+    def _find_new_run(self, deadline: float) -> list[int]:
+        """Look for the run a lost answer may have created; DataWorks may still be creating it, so look again."""
+        for lookup in range(self.lookups):
+            if lookup:
+                if time.time() + self.creation_poll_interval > deadline:
+                    break
+                time.sleep(self.creation_poll_interval)
+            found = self._new_instance_ids(deadline)
+            if found:
+                return found
+        return []
+
+    # -- what to stop ---------------------------------------------------------------------------------------
+
+    def started_ids(self) -> list[int]:
+        """Everything this start made, resolving a creation still under way (for a kill or a failure)."""
+        if self.instance_ids:
+            return list(self.instance_ids)
+        limit = time.time() + RESOLVE_TIMEOUT_SECONDS
+        if self.operation_id:
+            try:
+                self.instance_ids = self.wait_for_creation(self.operation_id, limit)
+            except (DataWorksAPIError, DataWorksWaitTimeout, DataWorksWorkflowCreateFailed) as err:
+                log.warning("Could not resolve creation operation %s: %s", self.operation_id, err)
+        if not self.instance_ids and self.create_attempted:
+            try:
+                self.instance_ids = self._new_instance_ids(limit)
+            except DataWorksAPIError as err:
+                log.warning("Could not look up the run %r by identity: %s", self.request.name, err)
+        return list(self.instance_ids)

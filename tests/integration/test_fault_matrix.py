@@ -1,0 +1,417 @@
+"""The run operator's fault matrix: every fault on every action it calls, blocking and deferrable, plus each
+run-safety path (retries, kill, timeout, permanent errors, mapped identity), against the emulator over HTTP.
+
+Each case asserts the runs DataWorks created for the task instance, the runs left running (0 unless the task
+succeeded), the task's final state and the API calls spent; the table is printed at the end of the session.
+Deferrable cases run the trigger the operator deferred to, then resume a fresh operator from its event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fake_task_instance import FakeTaskInstance
+
+from airflow_provider_dataworks.operators.dataworks import DataWorksRunWorkflowOperator
+from airflow_provider_dataworks.runs import RunIdentity
+from airflow_provider_dataworks.status import TERMINAL_STATUSES
+
+if TYPE_CHECKING:
+    from airflow_provider_dataworks.emulator import DataWorksEmulator
+
+pytestmark = pytest.mark.timeout(120)
+
+WORKFLOW_ID = 601
+BIZ_DATE = "2026-11-27"
+MODES = ("blocking", "deferrable")
+FAULTS: dict[str, dict[str, Any]] = {
+    "throttle": {},
+    "5xx": {},
+    "html_502": {},
+    "slow": {"delay": 1.3},  # beyond the connection's 1 s read timeout
+    "drop": {},
+}
+EMULATOR_KIND = {"5xx": "server_error"}
+#: The action each scenario exercises, and the scenario that calls it.
+ACTIONS = {
+    "CreateWorkflowInstances": "run",
+    "GetCreateWorkflowInstancesResult": "run",
+    "GetWorkflowInstance": "run",
+    "ListWorkflowInstances": "retry_reuse",
+    "StopWorkflowInstances": "timeout",
+}
+
+
+@dataclass
+class Outcome:
+    """What a case observed."""
+
+    state: str
+    error: str
+    runs_created: int
+    left_running: int
+    calls: int
+    seconds: float
+
+
+@pytest.fixture
+def emu(dataworks_emulator: DataWorksEmulator, monkeypatch: pytest.MonkeyPatch) -> DataWorksEmulator:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DATAWORKS_DEFAULT", dataworks_emulator.connection_json(read_timeout=1, connect_timeout=1)
+    )
+    return dataworks_emulator
+
+
+def make_operator(**kwargs: Any) -> DataWorksRunWorkflowOperator:
+    defaults = {
+        "task_id": "run",
+        "workflow_id": WORKFLOW_ID,
+        "biz_date": BIZ_DATE,
+        "poll_interval": 0.2,
+        "api_retry_delay": 0.01,
+        "api_retry_limit": 3,
+        "timeout": 20,
+    }
+    return DataWorksRunWorkflowOperator(**{**defaults, **kwargs})
+
+
+def run_task(mode: str, ti: FakeTaskInstance, **kwargs: Any) -> tuple[str, str]:
+    """Run one try like Airflow would: blocking, or deferred (trigger, then a fresh operator resumes)."""
+    from airflow.sdk.exceptions import TaskDeferred
+
+    context: Any = {"ti": ti}
+    try:
+        try:
+            make_operator(deferrable=mode == "deferrable", **kwargs).execute(context)
+        except TaskDeferred as deferred:
+            event = asyncio.run(first_event(deferred.trigger))
+            resumed = make_operator(deferrable=True, **kwargs)
+            getattr(resumed, deferred.method_name)(context, event)
+    except Exception as err:
+        return "failed", type(err).__name__
+    return "success", ""
+
+
+async def first_event(trigger: Any) -> dict[str, Any]:
+    async for event in trigger.run():
+        return dict(event.payload)
+    raise AssertionError("the trigger ended without an event")
+
+
+def own_instances(emu: DataWorksEmulator, ti: FakeTaskInstance) -> list[dict[str, Any]]:
+    identity = RunIdentity.from_context({"ti": ti})
+    return [i for i in emu.state.workflow_instances() if identity.owns(i, identity.default_run_name())]
+
+
+def seed_earlier_run(emu: DataWorksEmulator, ti: FakeTaskInstance, statuses: list[str], **more: Any) -> int:
+    """An instance an earlier try of `ti` started (its name and identity tags)."""
+    identity = RunIdentity.from_context({"ti": ti})
+    return emu.add_workflow_instance(
+        workflow_id=WORKFLOW_ID,
+        name=identity.default_run_name(),
+        biz_date=BIZ_DATE,
+        type="ManualWorkflow",
+        statuses=statuses,
+        advance="reads",
+        tags=[{"Key": k, "Value": v} for k, v in identity.tags().items()],
+        **more,
+    )
+
+
+def observe(emu: DataWorksEmulator, ti: FakeTaskInstance, state: str, error: str, started: float) -> Outcome:
+    mine = own_instances(emu, ti)
+    return Outcome(
+        state=state,
+        error=error,
+        runs_created=len(mine),
+        left_running=sum(1 for i in mine if i["Status"] not in TERMINAL_STATUSES),
+        calls=len(emu.calls()),
+        seconds=round(time.time() - started, 1),
+    )
+
+
+def check(
+    outcome: Outcome, record_property: Any, case: str, *, state: str, runs: int, max_calls: int, error: str = ""
+) -> None:
+    """Assert a case and hand its row to the session's table."""
+    record_property("fault_matrix", {"case": case, **outcome.__dict__})
+    assert outcome.state == state, outcome
+    assert outcome.error == error, outcome
+    assert outcome.runs_created == runs, outcome
+    assert outcome.left_running == 0, outcome  # failed tasks leave nothing running; succeeded runs are done
+    assert outcome.calls <= max_calls, outcome
+
+
+def scenario(emu: DataWorksEmulator, name: str) -> tuple[FakeTaskInstance, dict[str, Any]]:
+    """Set up the DataWorks world of a scenario; the task instance and operator options that drive it."""
+    if name == "run":
+        emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+        return FakeTaskInstance(), {}
+    if name == "retry_reuse":
+        emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+        ti = FakeTaskInstance(try_number=2)
+        seed_earlier_run(emu, ti, ["Running", "Success"])
+        return ti, {}
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running"])
+    return FakeTaskInstance(), {"timeout": 2.0}
+
+
+EXPECTED = {  # scenario -> (final state, error, runs created)
+    "run": ("success", "", 1),
+    "retry_reuse": ("success", "", 1),
+    "timeout": ("failed", "DataWorksWaitTimeout", 1),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_fault_on_each_action(emu, record_property, action: str, fault: str, mode: str) -> None:
+    name = ACTIONS[action]
+    ti, options = scenario(emu, name)
+    emu.inject_fault(action, EMULATOR_KIND.get(fault, fault), times=1, **FAULTS[fault])
+    started = time.time()
+    state, error = run_task(mode, ti, **options)
+    outcome = observe(emu, ti, state, error, started)
+    expected_state, expected_error, runs = EXPECTED[name]
+    check(
+        outcome,
+        record_property,
+        f"{action} {fault} ({name})",
+        state=expected_state,
+        error=expected_error,
+        runs=runs,
+        max_calls=40,
+    )
+    assert [c for c in emu.calls(action) if c.fault], "the fault was never hit"
+    if name == "retry_reuse":
+        assert emu.calls("CreateWorkflowInstances") == []
+
+
+# -- the run-safety paths ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_retry_reuses_the_running_earlier_run(emu, record_property, mode: str) -> None:
+    ti, options = scenario(emu, "retry_reuse")
+    started = time.time()
+    state, error = run_task(mode, ti, **options)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        "retry: reuse running run",
+        state="success",
+        runs=1,
+        max_calls=10,
+    )
+    assert emu.calls("CreateWorkflowInstances") == [] and emu.calls("StopWorkflowInstances") == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_retry_without_reuse_stops_the_earlier_run_and_starts_fresh(emu, record_property, mode: str) -> None:
+    ti, _ = scenario(emu, "retry_reuse")
+    (earlier,) = [i["Id"] for i in own_instances(emu, ti)]
+    started = time.time()
+    state, error = run_task(mode, ti, reuse_existing_run=False)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        "retry: no reuse, fresh run",
+        state="success",
+        runs=2,
+        max_calls=12,
+    )
+    assert emu.is_stopped(earlier)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_retry_after_a_failed_run_starts_fresh_without_retry_from_failure(emu, record_property, mode: str) -> None:
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+    ti = FakeTaskInstance(try_number=2)
+    seed_earlier_run(emu, ti, ["Failure"])
+    started = time.time()
+    state, error = run_task(mode, ti)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        "retry: failed run, fresh run",
+        state="success",
+        runs=2,
+        max_calls=10,
+    )
+
+
+def test_a_mapped_retry_never_touches_another_map_index(emu, record_property) -> None:
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+    sibling = FakeTaskInstance(try_number=1)
+    sibling.map_index = 1  # type: ignore[attr-defined]
+    sibling_run = seed_earlier_run(emu, sibling, ["Running"])
+    ti = FakeTaskInstance(try_number=2)
+    ti.map_index = 0  # type: ignore[attr-defined]
+    started = time.time()
+    state, error = run_task("blocking", ti, reuse_existing_run=False)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        "mapped retry, sibling untouched",
+        state="success",
+        runs=1,
+        max_calls=10,
+    )
+    assert not emu.is_stopped(sibling_run)
+    (create,) = emu.calls("CreateWorkflowInstances")
+    assert create.params["Name"].endswith("-0")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_permanent_error_mid_wait_stops_the_run(emu, record_property, mode: str) -> None:
+    ti, _ = scenario(emu, "timeout")
+    emu.inject_fault("GetWorkflowInstance", "error", status=400, code="Throttling.Resource", message="Quota used up.")
+    started = time.time()
+    state, error = run_task(mode, ti)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        "quota error mid-wait",
+        state="failed",
+        error="DataWorksQuotaExceededError",
+        runs=1,
+        max_calls=8,
+    )
+    assert len(emu.calls("StopWorkflowInstances")) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_deadline_bounds_retry_after_pauses(emu, record_property, mode: str) -> None:
+    """DataWorks asking for 100 s pauses on every poll cannot stretch a 3 s timeout: the run is stopped on time."""
+    ti, _ = scenario(emu, "timeout")
+    emu.inject_fault("GetWorkflowInstance", "throttle", times=100, retry_after_ms=100_000)
+    started = time.time()
+    state, error = run_task(mode, ti, timeout=3.0)
+    outcome = observe(emu, ti, state, error, started)
+    check(
+        outcome,
+        record_property,
+        "retry-after 100 s vs timeout 3 s",
+        state="failed",
+        error="DataWorksWaitTimeout",
+        runs=1,
+        max_calls=40,
+    )
+    assert outcome.seconds < 15
+
+
+def test_kill_during_creation_stops_the_run_once_created(emu, record_property) -> None:
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running"], creating_reads=4)
+    ti = FakeTaskInstance()
+    operator = make_operator()
+    outcome: dict[str, str] = {}
+
+    def execute() -> None:
+        try:
+            operator.execute({"ti": ti})
+        except Exception as err:
+            outcome["error"] = type(err).__name__
+
+    started = time.time()
+    worker = threading.Thread(target=execute)
+    worker.start()
+    while not emu.calls("GetCreateWorkflowInstancesResult") and time.time() - started < 20:
+        time.sleep(0.02)
+    operator.on_kill()  # DataWorks is still creating: the operation is resolved, then its instances stopped
+    worker.join(30)
+    check(
+        observe(emu, ti, "failed", outcome.get("error", ""), started),
+        record_property,
+        "kill during creation",
+        state="failed",
+        error="DataWorksWorkflowInstanceFailed",
+        runs=1,
+        max_calls=20,
+    )
+
+
+def test_kill_while_deferred_stops_the_run(emu, record_property) -> None:
+    from airflow.sdk.exceptions import TaskDeferred
+
+    ti, _ = scenario(emu, "timeout")
+    started = time.time()
+    with pytest.raises(TaskDeferred) as deferred:
+        make_operator(deferrable=True).execute({"ti": ti})
+    trigger = deferred.value.trigger
+    assert deferred.value.timeout is None  # the trigger owns the deadline; the scheduler never beats it
+    asyncio.run(trigger.on_kill())
+    check(
+        observe(emu, ti, "failed", "killed", started),
+        record_property,
+        "kill while deferred",
+        state="failed",
+        error="killed",
+        runs=1,
+        max_calls=6,
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind", ["lost_answer", "late_answer"])
+def test_a_create_answer_lost_after_it_took_effect_is_adopted(emu, record_property, kind: str, mode: str) -> None:
+    """DataWorks created the run but the answer never came (or came too late): the run is found, not duplicated."""
+    ti, _ = scenario(emu, "run")
+    emu.inject_fault("CreateWorkflowInstances", kind, **({"delay": 1.3} if kind == "late_answer" else {}))
+    started = time.time()
+    state, error = run_task(mode, ti)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        f"CreateWorkflowInstances {kind}: adopted",
+        state="success",
+        runs=1,
+        max_calls=10,
+    )
+    assert len(emu.calls("CreateWorkflowInstances")) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fault", ["none", "lost_answer", "throttle"])
+def test_retry_from_failure_reruns_the_failed_run(emu, record_property, fault: str, mode: str) -> None:
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+    ti = FakeTaskInstance(try_number=2)
+    earlier = seed_earlier_run(emu, ti, ["Failure"], rerun_statuses=["Running", "Success"])
+    if fault != "none":
+        emu.inject_fault("RerunWorkflowInstances", fault)
+    started = time.time()
+    state, error = run_task(mode, ti, retry_from_failure=True)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        f"retry_from_failure: rerun ({fault})",
+        state="success",
+        runs=1,
+        max_calls=12,
+    )
+    assert emu.calls("CreateWorkflowInstances") == []
+    assert emu.workflow_instance(earlier)["Status"] == "Success"
+    (rerun, *_) = emu.calls("RerunWorkflowInstances")
+    assert '"Failure"' in rerun.params["Filter"]
+
+
+def test_a_lost_create_answer_is_not_a_second_run(emu, record_property) -> None:
+    """The connection drops after DataWorks took the request: the operator looks before creating again."""
+    ti, _ = scenario(emu, "run")
+    emu.inject_fault("CreateWorkflowInstances", "drop")
+    started = time.time()
+    state, error = run_task("blocking", ti)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        "lost create answer",
+        state="success",
+        runs=1,
+        max_calls=12,
+    )
+    assert len(emu.calls("ListWorkflowInstances")) >= 1  # looked for the run before creating again
