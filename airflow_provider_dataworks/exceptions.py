@@ -28,8 +28,10 @@ class DataWorksAPIError(AirflowException):
         status_code: int | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        hint: str | None = None,
     ) -> None:
         self.dataworks_message = message
+        self.hint = hint
         self.action = action
         self.code = code
         self.status_code = status_code  # type: ignore[assignment]  # Airflow 3 declares an HTTPStatus default
@@ -38,12 +40,14 @@ class DataWorksAPIError(AirflowException):
         super().__init__(self._describe())
 
     def _describe(self) -> str:
-        status = f"HTTP {self.status_code}" if self.status_code is not None else "no HTTP status"
+        """The fix first (when one is known), then what DataWorks said, so nothing support needs is lost."""
+        status = f"HTTP {self.status_code}" if self.status_code is not None else "HTTP status unknown"
         request = self.request_id or "none"
-        return (
+        raw = (
             f"DataWorks {self.action} failed: {self.code or 'no error code'} ({status}): "
             f"{self.dataworks_message} [RequestId: {request}]"
         )
+        return f"{self.hint} ({raw})" if self.hint else raw
 
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {
@@ -52,6 +56,7 @@ class DataWorksAPIError(AirflowException):
             "status_code": self.status_code,
             "request_id": self.request_id,
             "retry_after": self.retry_after,
+            "hint": self.hint,
         }
         return (_rebuild_api_error, (type(self), self.dataworks_message, kwargs))
 
@@ -73,6 +78,10 @@ class DataWorksThrottlingError(DataWorksTransientError):
 
 class DataWorksTransportError(DataWorksTransientError):
     """No usable answer: connection refused or dropped, timeout, or a body that is not DataWorks JSON."""
+
+
+class DataWorksEndpointError(DataWorksAPIError):
+    """The endpoint cannot answer as configured (e.g. https to a plain-http server); retrying cannot help."""
 
 
 class DataWorksAuthError(DataWorksAPIError):

@@ -66,6 +66,7 @@ def error_event(err: DataWorksAPIError | DataWorksConfigError) -> dict[str, Any]
         "code": err.code,
         "status_code": err.status_code,
         "request_id": err.request_id,
+        "hint": err.hint,
     }
 
 
@@ -158,6 +159,7 @@ def raise_for_event(event: dict[str, Any], console: str) -> list[dict[str, Any]]
                 code=event.get("code"),
                 status_code=event.get("status_code"),
                 request_id=event.get("request_id"),
+                hint=event.get("hint"),
             )
         raise exceptions.DataWorksConfigError(str(event.get("message")))
     raise exceptions.DataWorksConfigError(f"Unexpected event from the DataWorks trigger: {event!r}")

@@ -12,6 +12,7 @@ from typing import Any
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
     DataWorksAuthError,
+    DataWorksEndpointError,
     DataWorksInstanceNotFoundError,
     DataWorksInvalidRequestError,
     DataWorksQuotaExceededError,
@@ -32,6 +33,55 @@ _AUTH_CODE = re.compile(
 )
 _NOT_FOUND = re.compile(r"not ?exist|notfound|not found", re.IGNORECASE)
 _NOT_AN_INSTANCE = ("Invalid.Tenant", "InvalidApi", "InvalidAccessKeyId")
+#: The sentence that names what to change, for answers whose cause is known; DataWorks' own text follows it.
+_HINTS = (
+    (
+        "SignatureDoesNotMatch",
+        "The AccessKey Secret does not match the AccessKey ID: set the connection's password "
+        "to the AccessKey Secret of its login.",
+    ),
+    (
+        "InvalidAccessKeyId",
+        "DataWorks does not know this AccessKey ID: check the connection's login (AccessKey ID) "
+        "and that the key is enabled.",
+    ),
+    (
+        "InvalidSecurityToken",
+        "The STS token is invalid or expired: renew extra 'security_token', or use a "
+        "role-based auth_type that renews itself.",
+    ),
+    ("InvalidTimeStamp", "This machine's clock is more than 15 minutes off: synchronise it (NTP)."),
+    (
+        "Throttling.Resource",
+        "The DataWorks OpenAPI quota is used up: poll less often (poke_interval, "
+        "poll_interval) or use an edition with a higher quota.",
+    ),
+    (
+        "Throttling.Api.Risk",
+        "The daily DataWorks OpenAPI call limit is reached: poll less often (poke_interval, "
+        "poll_interval) or use an edition with a higher quota.",
+    ),
+    (
+        "Forbidden",
+        "The RAM user or role of this connection lacks permission for this action: grant it a DataWorks "
+        "policy (e.g. AliyunDataWorksFullAccess) in the workspace.",
+    ),
+)
+#: A missing object that is not an instance: the argument that names it.
+_MISSING_OBJECTS = (
+    ("TaskInstance", None),
+    ("WorkflowInstance", None),
+    (
+        "Workflow",
+        "The workflow does not exist in this workspace and environment: check workflow_id, project_id and env_type.",
+    ),
+    (
+        "Project",
+        "The workspace does not exist or is not visible to this AccessKey: check project_id and the "
+        "connection's region.",
+    ),
+)
+_GATEWAY_STATUS = re.compile(r"<(?:title|h1)>\s*([45]\d\d)\b")
 
 
 def translate_sdk_error(err: Exception, action: str) -> DataWorksAPIError | None:
@@ -86,6 +136,9 @@ def classify(
         kind = DataWorksInstanceNotFoundError
     else:
         kind = DataWorksInvalidRequestError
+    hint = _hint(code_text)
+    if kind is DataWorksInstanceNotFoundError:
+        kind, hint = _missing_object(code_text, message)
     return kind(
         message,
         action=action,
@@ -93,7 +146,23 @@ def classify(
         status_code=status_code,
         request_id=request_id,
         retry_after=retry_after if kind.retryable else None,
+        hint=hint,
     )
+
+
+def _hint(code: str) -> str | None:
+    """The fix for a known code (prefix match: `Forbidden.RAM` takes the `Forbidden` sentence)."""
+    return next((hint for prefix, hint in _HINTS if code.startswith(prefix)), None)
+
+
+def _missing_object(code: str, message: str) -> tuple[type[DataWorksAPIError], str | None]:
+    """A not-exist answer about an instance stays `DataWorksInstanceNotFoundError`; one about a workflow or a
+    workspace is a wrong argument, named in the hint."""
+    text = f"{code} {message}".replace(" ", "").lower()
+    for name, hint in _MISSING_OBJECTS:
+        if name.lower() in text:
+            return (DataWorksInstanceNotFoundError, None) if hint is None else (DataWorksInvalidRequestError, hint)
+    return DataWorksInstanceNotFoundError, None
 
 
 def _is_missing_instance(code: str, message: str) -> bool:
@@ -103,16 +172,41 @@ def _is_missing_instance(code: str, message: str) -> bool:
     return bool(_NOT_FOUND.search(code) or _NOT_FOUND.search(message))
 
 
-def _transport_error(err: Exception, inner: Any, action: str) -> DataWorksTransportError:
-    """No DataWorks answer: a network failure, a timeout, or a body that was not JSON (e.g. a gateway page)."""
-    detail = str(inner) if inner is not None else str(err)
-    if "parse the value as json" in detail.lower():
-        summary = "the response was not DataWorks JSON (a gateway error page or a truncated body)"
-        code = "NonJsonResponse"
-    else:
-        summary = "no response from DataWorks (connection failed, dropped or timed out)"
-        code = "TransportError"
-    return DataWorksTransportError(f"{summary}: {_shorten(detail)}", action=action, code=code)
+def _transport_error(err: Exception, inner: Any, action: str) -> DataWorksAPIError:
+    """No DataWorks answer: a network failure, a timeout, TLS to a plain-HTTP server, or a body that was not JSON."""
+    detail = _transport_detail(err, inner)
+    lowered = detail.lower()
+    if "wrong_version_number" in lowered or "wrong version number" in lowered:
+        return DataWorksEndpointError(
+            f"TLS handshake failed: {_shorten(detail)}",
+            action=action,
+            code="TLSMismatch",
+            hint="The endpoint answers plain HTTP, but the connection uses https: point host at the DataWorks "
+            "HTTPS endpoint, or set extra 'protocol' to 'http' (only for a local emulator).",
+        )
+    if "parse the value as json" in lowered:
+        gateway = _GATEWAY_STATUS.search(detail)
+        return DataWorksTransportError(
+            f"the response was not DataWorks JSON (a gateway error page or a truncated body): {_shorten(detail)}",
+            action=action,
+            code="NonJsonResponse",
+            status_code=int(gateway.group(1)) if gateway else None,
+        )
+    return DataWorksTransportError(
+        f"no response from DataWorks (connection failed, dropped or timed out): {_shorten(detail)}",
+        action=action,
+        code="TransportError",
+    )
+
+
+def _transport_detail(err: Exception, inner: Any) -> str:
+    """The underlying library's own message, not the SDK's dict wrapping of it."""
+    candidate = getattr(inner, "message", None)
+    if isinstance(candidate, dict):
+        candidate = candidate.get("message")
+    if isinstance(candidate, str) and candidate:
+        return candidate
+    return str(inner if inner is not None else err)
 
 
 def _status_code(err: Exception) -> int | None:

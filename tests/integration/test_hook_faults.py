@@ -6,6 +6,7 @@ import pytest
 
 from airflow_provider_dataworks.exceptions import (
     DataWorksAuthError,
+    DataWorksEndpointError,
     DataWorksInstanceNotFoundError,
     DataWorksInvalidRequestError,
     DataWorksQuotaExceededError,
@@ -147,3 +148,54 @@ def test_a_create_that_may_have_taken_effect_is_not_retried(dataworks_emulator, 
     with pytest.raises(DataWorksTransientError):
         hook.create_workflow_instances(904, name="r", biz_dates=[("2026-11-27", "2026-11-27")])
     assert len(dataworks_emulator.calls("CreateWorkflowInstances")) == 1
+
+
+# -- errors that say what to change ---------------------------------------------------------------------
+
+
+def test_wrong_secret_names_the_password_then_keeps_dataworks_words(dataworks_emulator, make_hook, instance_id):
+    hook = make_hook(password="not-the-emulator-secret")
+    with pytest.raises(DataWorksAuthError) as raised:
+        hook.get_workflow_instance(instance_id)
+    message = str(raised.value)
+    assert message.startswith("The AccessKey Secret does not match the AccessKey ID: set the connection's password")
+    assert "SignatureDoesNotMatch (HTTP 400)" in message and "server string to sign is" in message
+    assert raised.value.request_id and f"RequestId: {raised.value.request_id}" in message
+    assert "not-the-emulator-secret" not in message
+    assert len(dataworks_emulator.calls("GetWorkflowInstance")) == 1  # no retry of what cannot succeed
+
+
+def test_https_to_a_plain_http_endpoint_names_the_protocol_setting_and_is_not_retried(
+    dataworks_emulator, make_hook, instance_id
+):
+    hook = make_hook(extra={"protocol": "https"})
+    with pytest.raises(DataWorksEndpointError) as raised:
+        hook.get_workflow_instance(instance_id)
+    message = str(raised.value)
+    assert message.startswith("The endpoint answers plain HTTP, but the connection uses https")
+    assert "set extra 'protocol' to 'http'" in message
+    assert "WRONG_VERSION_NUMBER" in message and "{'message'" not in message
+    assert not raised.value.retryable
+
+
+def test_a_gateway_page_reports_its_http_status(dataworks_emulator, make_hook, instance_id):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "html_502")
+    with pytest.raises(DataWorksTransportError) as raised:
+        make_hook(retry_limit=0).get_workflow_instance(instance_id)
+    assert raised.value.status_code == 502
+    assert "NonJsonResponse (HTTP 502)" in str(raised.value)
+
+
+def test_an_unknown_workflow_names_workflow_id_not_a_missing_instance(dataworks_emulator, hook):
+    dataworks_emulator.inject_fault(
+        "ListWorkflowInstances",
+        "error",
+        status=400,
+        code="InvalidParameter.NotExist.Workflow",
+        message="The workflow does not exist.",
+    )
+    with pytest.raises(DataWorksInvalidRequestError) as raised:
+        hook.list_workflow_instances(biz_date="2026-11-27", workflow_id=999)
+    assert not isinstance(raised.value, DataWorksInstanceNotFoundError)
+    assert "check workflow_id, project_id and env_type" in str(raised.value)
+    assert "The workflow does not exist." in str(raised.value)

@@ -134,16 +134,60 @@ def test_family_members_are_airflow_exceptions() -> None:
 
 
 def test_message_names_action_code_status_message_and_request_id() -> None:
-    err = classified("Forbidden.RAM", 403, "User not authorized.")
+    err = classified("InvalidParameter", 400, "Id is malformed.")
     assert str(err) == (
-        "DataWorks GetWorkflowInstance failed: Forbidden.RAM (HTTP 403): User not authorized. [RequestId: RID-1]"
+        "DataWorks GetWorkflowInstance failed: InvalidParameter (HTTP 400): Id is malformed. [RequestId: RID-1]"
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "fix"),
+    [
+        ("SignatureDoesNotMatch", "set the connection's password to the AccessKey Secret"),
+        ("InvalidAccessKeyId.NotFound", "check the connection's login (AccessKey ID)"),
+        ("InvalidSecurityToken.Expired", "renew extra 'security_token'"),
+        ("InvalidTimeStamp.Expired", "synchronise it (NTP)"),
+        ("Forbidden.RAM", "grant it a DataWorks policy"),
+        ("Throttling.Resource", "poll less often (poke_interval, poll_interval)"),
+    ],
+)
+def test_known_causes_lead_with_the_fix_and_keep_dataworks_words(code: str, fix: str) -> None:
+    err = classified(code, 400, "server string to sign is: GET\n/\n...")
+    message = str(err)
+    assert fix in message.split("(DataWorks")[0]
+    assert message.index(fix) < message.index(f"DataWorks GetWorkflowInstance failed: {code} (HTTP 400)")
+    assert "server string to sign is" in message and "RequestId: RID-1" in message
+    assert (err.code, err.dataworks_message, err.request_id) == (code, "server string to sign is: GET\n/\n...", "RID-1")
+    assert pickle.loads(pickle.dumps(err)).hint == err.hint
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "kind", "field"),
+    [
+        (
+            "InvalidParameter.NotExist.Workflow",
+            "The workflow does not exist.",
+            exc.DataWorksInvalidRequestError,
+            "workflow_id",
+        ),
+        ("Invalid.Project.NotExist", "The project does not exist.", exc.DataWorksInvalidRequestError, "project_id"),
+        ("InvalidParameter.NotExist.WorkflowInstance", "not exist", exc.DataWorksInstanceNotFoundError, None),
+    ],
+)
+def test_a_missing_workflow_or_workspace_is_a_wrong_argument_not_a_missing_instance(
+    code: str, message: str, kind: type, field: str | None
+) -> None:
+    err = classified(code, 400, message)
+    assert type(err) is kind
+    if field:
+        assert field in str(err).split("(DataWorks")[0]
 
 
 def test_message_without_code_status_or_request_id() -> None:
     err = exc.DataWorksTransportError("connection refused", action="ListWorkflowInstances")
     assert str(err) == (
-        "DataWorks ListWorkflowInstances failed: no error code (no HTTP status): connection refused [RequestId: none]"
+        "DataWorks ListWorkflowInstances failed: no error code (HTTP status unknown): connection refused "
+        "[RequestId: none]"
     )
 
 

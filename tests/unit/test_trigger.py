@@ -169,6 +169,7 @@ async def test_error_event_carries_code_and_request_id(no_sleep: mock.AsyncMock,
             "code": "Forbidden.RAM",
             "status_code": 403,
             "request_id": "R-1",
+            "hint": None,
             "pending_ids": [7],
             "workflow_instance_ids": [7],
         }

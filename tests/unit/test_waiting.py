@@ -147,6 +147,7 @@ async def test_permanent_error_ends_the_wait_with_an_error_event(clock: Clock) -
         "code": "Forbidden.RAM",
         "status_code": 403,
         "request_id": "RID-A",
+        "hint": None,
         "pending_ids": [1, 2],
     }
     assert hook.calls == [1, 2, 1]
