@@ -31,8 +31,7 @@ with DAG(
     run_workflow = DataWorksRunWorkflowOperator(
         task_id="run_workflow",
         workflow_id="{{ params.workflow_id }}",
-        biz_date="{{ ds }}",
-        workflow_parameters={"run_by": "airflow", "logical_date": "{{ ds }}"},
+        workflow_parameters={"run_by": "airflow", "airflow_run_id": "{{ run_id }}"},
         poll_interval=POLL_INTERVAL,
         timeout=timedelta(hours=2),
     )

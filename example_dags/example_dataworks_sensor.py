@@ -1,4 +1,8 @@
-"""Gate Airflow tasks on DataWorks: wait for a given workflow instance, and for today's scheduled run of a workflow.
+"""Gate Airflow tasks on DataWorks: wait for a given workflow instance, and for a workflow's scheduled run.
+
+The lookup by workflow needs no date: each Airflow run waits for the DataWorks instance due when it is, whose data
+date (BizDate) is the day before the run's data interval ends, counted in DataWorks' time zone. That is the same
+instance on Airflow 3's default CronTriggerTimetable and on Airflow 2-style data-interval timetables.
 
 Copy this file into your DAGs folder and set the params' defaults (or pass them when triggering). Polling every
 5 minutes keeps a day-long wait within DataWorks Basic Edition's 100 API calls a day; the bundled demo sets
@@ -25,7 +29,7 @@ with DAG(
     catchup=False,
     params={
         "workflow_instance_id": Param(1001, type="integer", description="DataWorks workflow instance to wait for"),
-        "workflow_id": Param(501, type="integer", description="Workflow whose scheduled run of {{ ds }} gates"),
+        "workflow_id": Param(501, type="integer", description="Workflow whose scheduled run gates this DAG run"),
     },
     tags=["dataworks", "example"],
 ) as dag:
@@ -39,7 +43,6 @@ with DAG(
     wait_for_todays_run = DataWorksWorkflowInstanceSensor(
         task_id="wait_for_todays_run",
         workflow_id="{{ params.workflow_id }}",
-        biz_date="{{ ds }}",
         poke_interval=POKE_INTERVAL,
         timeout=timedelta(hours=6).total_seconds(),
     )

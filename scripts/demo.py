@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,23 +64,26 @@ def show_dag_run(dag_id: str, logical_date: str, env: dict[str, str]) -> bool:
 def main() -> int:
     from airflow_provider_dataworks.emulator import DataWorksEmulator
 
-    ds = (date.today() - timedelta(days=1)).isoformat()
+    today = datetime.now(UTC).date()
     with DataWorksEmulator() as emulator:
         emulator.add_workflow_instance(
             id=1001,
             workflow_id=500,
             name="ods_orders_daily",
-            biz_date=ds,
+            biz_date=today - timedelta(days=1),
             statuses=["WaitResource", "Running", "Running", "Success"],
             advance=1.0,
         )
-        emulator.add_workflow_instance(
-            workflow_id=501,
-            name="dws_sales_daily",
-            biz_date=ds,
-            statuses=["Running", "Running", "Success"],
-            advance=1.0,
-        )
+        # DataWorks' scheduled runs of the last two data dates: the DAG run of `today` gates on the one due then
+        # (yesterday's data date on Airflow 3's default timetable, today's where the interval starts today).
+        for data_date in (today - timedelta(days=1), today):
+            emulator.add_workflow_instance(
+                workflow_id=501,
+                name="dws_sales_daily",
+                biz_date=data_date,
+                statuses=["Running", "Running", "Success"],
+                advance=1.0,
+            )
         emulator.add_workflow(
             id=501,
             name="dws_sales_daily",
@@ -102,8 +105,8 @@ def main() -> int:
         if code != 0:
             print(output[-3000:])
             return code
-        ok = show_dag_run("example_dataworks_sensor", ds, env)
-        ok = show_dag_run("example_dataworks_run_workflow", ds, env) and ok
+        ok = show_dag_run("example_dataworks_sensor", today.isoformat(), env)
+        ok = show_dag_run("example_dataworks_run_workflow", today.isoformat(), env) and ok
         calls = emulator.calls()
         banner(
             f"The emulator served {len(calls)} signed API calls: "

@@ -261,7 +261,7 @@ class DagRunner:
         dag_id: str,
         *,
         run_conf: dict[str, Any] | None = None,
-        logical_date: datetime | None = None,
+        logical_date: Any = _MISSING,
         conn_file_path: str | os.PathLike[str] | None = None,
         variable_file_path: str | os.PathLike[str] | None = None,
         mark_success_pattern: str | None = None,
@@ -271,7 +271,8 @@ class DagRunner:
 
         Every call creates a new DagRun with a unique run id (``manual__<run_after>``), so XComs
         and task states never mix between runs or tests. ``logical_date`` defaults to the same
-        unique "now"; pass one only if the DAG's templates need a specific date.
+        unique "now"; pass one only if the DAG's templates need a specific date, or None for a run without a
+        logical date (Airflow 3: its data interval is then None too).
         """
         from airflow import settings
 
@@ -279,7 +280,8 @@ class DagRunner:
         if configure is not None:
             configure(dag)  # e.g. switch a task to deferrable mode for this run only
         run_after = _unique_now()  # dag.test() derives the run id from run_after
-        logical_date = logical_date or run_after
+        if logical_date is _MISSING:
+            logical_date = run_after
         t0 = time.perf_counter()
         try:
             dr = dag.test(
@@ -298,7 +300,7 @@ class DagRunner:
         return self._collect(dag_id, run_id, duration, logical_date)
 
     @staticmethod
-    def _collect(dag_id: str, run_id: str, duration: float, logical_date: datetime) -> DagRunResult:
+    def _collect(dag_id: str, run_id: str, duration: float, logical_date: datetime | None) -> DagRunResult:
         from airflow.models.dagrun import DagRun
         from airflow.models.taskinstance import TaskInstance
         from airflow.utils.session import create_session

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -53,12 +53,20 @@ def test_run_workflow_example(deferrable, run_dag, emulator_connection, caplog, 
 def test_sensor_example(deferrable, run_dag, emulator_connection, caplog, capsys):
     emu = emulator_connection
     logical_date = datetime.now(UTC)
-    ds = logical_date.date().isoformat()
+    # The example names no date: a manual run due now waits for the instance of the day before, in UTC+8.
+    data_date = logical_date.astimezone(timezone(timedelta(hours=8))).date() - timedelta(days=1)
     emu.add_workflow_instance(
-        id=1001, workflow_id=500, name="ods_orders_daily", biz_date=ds, statuses=["Running", "Running", "Success"]
+        id=1001,
+        workflow_id=500,
+        name="ods_orders_daily",
+        biz_date=data_date,
+        statuses=["Running", "Running", "Success"],
+    )
+    emu.add_workflow_instance(
+        workflow_id=501, name="dws_sales_daily", biz_date=data_date + timedelta(days=1), statuses=["Success"]
     )
     scheduled = emu.add_workflow_instance(
-        workflow_id=501, name="dws_sales_daily", biz_date=ds, statuses=["Running", "Success"]
+        workflow_id=501, name="dws_sales_daily", biz_date=data_date, statuses=["Running", "Success"]
     )
     result = run_dag("example_dataworks_sensor", logical_date=logical_date, configure=set_deferrable(deferrable))
 
