@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from fake_task_instance import FakeTaskInstance
 
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.exceptions import (
+    DataWorksConfigError,
     DataWorksWaitTimeout,
     DataWorksWorkflowCreateFailed,
     DataWorksWorkflowInstanceFailed,
@@ -47,6 +49,33 @@ def test_run_succeeds_and_pushes_ids_first(dataworks_emulator, connection):
     assert sent["Name"] == "airflow-dag-run-manual__2026-11-27"
     assert '"k": "v"' in sent["WorkflowParameters"]
     assert ti.xcoms["dataworks_console_url"].endswith("defaultProjectId=100&env=prod")
+
+
+@pytest.mark.parametrize(
+    ("biz_date", "context_dates", "expected"),
+    [
+        # no date: the day before the run's data interval end, in UTC+8 (Airflow 3's CronTriggerTimetable run)
+        (None, {"data_interval_end": datetime(2025, 1, 16, tzinfo=UTC)}, "2025-01-15"),
+        # 17:00 UTC is already the next day in UTC+8
+        (None, {"data_interval_end": datetime(2025, 1, 15, 17, tzinfo=UTC)}, "2025-01-15"),
+        ("20250110", {}, "2025-01-10"),
+        (20250110, {}, "2025-01-10"),
+    ],
+)
+def test_the_runs_data_date(dataworks_emulator, connection, biz_date, context_dates, expected):
+    dataworks_emulator.add_workflow(id=501, name="sales", statuses=["Success"])
+    operator = make_operator(workflow_id=501, wait_for_termination=False, biz_date=biz_date)
+    operator.execute({"ti": FakeTaskInstance(), **context_dates})
+    periods = json.loads(dataworks_emulator.calls("CreateWorkflowInstances")[0].params["Periods"])
+    assert periods == {"BizDates": [{"StartBizDate": expected, "EndBizDate": expected}]}
+
+
+@pytest.mark.parametrize("biz_date", ["2025-01-15garbage", "2025-02-30", 1736870400000, "yesterday"])
+def test_a_bad_data_date_fails_before_any_call(dataworks_emulator, connection, biz_date):
+    operator = make_operator(workflow_id=501, biz_date=biz_date)
+    with pytest.raises(DataWorksConfigError, match="is not a"):
+        operator.execute({"ti": FakeTaskInstance()})
+    assert dataworks_emulator.calls() == []
 
 
 def test_create_failure_fails_with_the_failure_message(dataworks_emulator, connection):

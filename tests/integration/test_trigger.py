@@ -110,3 +110,18 @@ async def test_on_kill_stops_the_instances(dataworks_emulator, connection):
     assert all(dataworks_emulator.is_stopped(i) for i in ids)
     await make_trigger(ids, time.time() + 30).on_kill()  # without stop_on_kill: no call at all
     assert len(dataworks_emulator.calls("StopWorkflowInstances")) == 1
+
+
+async def test_the_deadline_holds_while_dataworks_does_not_answer(dataworks_emulator, monkeypatch):
+    """Slow answers and retries never carry a wait past its deadline, so the sensor's own timeout message wins
+    over the scheduler's generic deferral timeout (which comes a grace period later)."""
+    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", dataworks_emulator.connection_json(read_timeout=30))
+    instance_id = dataworks_emulator.add_workflow_instance(
+        workflow_id=1, name="x", biz_date="2026-11-27", statuses=["Running"]
+    )
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "slow", times=10, delay=4)
+    started = time.monotonic()
+    event = await first_event(make_trigger([instance_id], time.time() + 1.5, retry_limit=5))
+    assert event["status"] == "timeout"
+    assert event["pending_ids"] == [instance_id]
+    assert time.monotonic() - started < 3
