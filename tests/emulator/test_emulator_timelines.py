@@ -116,12 +116,12 @@ def test_create_failure_and_no_auto_start(dataworks_emulator: DataWorksEmulator,
 def test_stop_freezes_a_seconds_timeline(dataworks_emulator: DataWorksEmulator, client: Any, models: Any) -> None:
     instance_id = dataworks_emulator.add_workflow_instance(
         statuses=("Running", "Success"),
-        advance=0.2,
+        advance=1.5,  # long enough that the stop lands while Running, even on a loaded machine
         tasks=[{"name": "a"}, {"name": "b", "status": "Success"}],
     )
     info = client.stop_workflow_instances(models.StopWorkflowInstancesRequest(ids=[instance_id])).body.success_info
     assert info[str(instance_id)].success is True
-    time.sleep(0.25)
+    time.sleep(1.6)
     assert _status(client, models, instance_id) == "Failure"
     assert dataworks_emulator.is_stopped(instance_id)
     assert {t["TaskName"]: t["Status"] for t in dataworks_emulator.task_instances(instance_id)} == {
