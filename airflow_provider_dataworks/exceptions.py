@@ -108,6 +108,10 @@ class DataWorksWorkflowInstanceFailed(AirflowException):
     """
 
 
+class DataWorksTaskInstanceFailed(AirflowException):
+    """A task (node) instance ended in Failure; like a failed workflow instance, the task's `retries` apply."""
+
+
 class DataWorksWorkflowCreateFailed(AirflowFailException):
     """CreateWorkflowInstances reported CreateFailure; the run never started."""
 

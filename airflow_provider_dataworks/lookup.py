@@ -1,8 +1,9 @@
-"""Find the DataWorks workflow instance an Airflow run gates on: by workflow, data date, type and scheduling time.
+"""Find the DataWorks instance an Airflow run gates on: by workflow (or node), data date, type and scheduling time.
 
 A workflow has one instance per data date when it runs daily, and 24 (or more) when it runs hourly or by the
 minute; workflow instances carry no scheduling time themselves, so it is read from their task instances'
-`TriggerTime` only when several instances of the date are candidates.
+`TriggerTime` only when several instances of the date are candidates. Node (task) instances carry their own
+`TriggerTime`, so a node's list answer decides by itself.
 """
 
 from __future__ import annotations
@@ -58,6 +59,42 @@ class InstanceLookup:
         return text + ")"
 
 
+@dataclass(frozen=True)
+class TaskInstanceLookup:
+    """What identifies the node instance to wait for, as plain values (it travels in trigger kwargs).
+
+    :param task_id: the node's id (`TaskId`), not an instance id.
+    :param biz_date: the data date as DataWorks' Bizdate (epoch ms).
+    :param scheduled_time: an explicit scheduling time (`TriggerTime`, epoch ms) the instance must have.
+    :param due_time: when the Airflow run is due (its data interval's end, epoch ms): picks among several.
+    """
+
+    task_id: int
+    biz_date: int
+    project_id: int
+    env_type: str
+    instance_types: tuple[str, ...] = ("Normal",)
+    scheduled_time: int | None = None
+    due_time: int | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TaskInstanceLookup:
+        """Rebuild from `as_dict()` (a trigger's kwargs)."""
+        return cls(**{**values, "instance_types": tuple(values.get("instance_types") or ("Normal",))})
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-primitive form for trigger kwargs."""
+        return {**asdict(self), "instance_types": list(self.instance_types)}
+
+    def describe(self) -> str:
+        """`node 11 (data date 2025-01-15, Normal)` for logs and messages."""
+        types = "/".join(self.instance_types)
+        text = f"node {self.task_id} (data date {format_biz_date(self.biz_date)}, {types}"
+        if self.scheduled_time is not None:
+            text += f", scheduled at {format_epoch_ms(self.scheduled_time)}"
+        return text + ")"
+
+
 def check_instance_types(values: Any) -> tuple[str, ...]:
     """Validate `instance_types`: a non-empty list of DataWorks instance types."""
     types = (values,) if isinstance(values, str) else tuple(values or ())
@@ -93,6 +130,33 @@ def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any]
     return choose_by_scheduling_time(candidates, _trigger_times(hook, lookup), lookup)
 
 
+def find_task_instance(hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
+    """The node instance `lookup` names, with its current Status; None while DataWorks has not created it yet.
+
+    One ListTaskInstances call (its answer carries each instance's TriggerTime, which decides among several
+    instances of an hourly or minute node). Blocking (retries inside the hook): triggers run it in a worker thread.
+    """
+    instances = hook.list_task_instances(
+        biz_date=lookup.biz_date,
+        task_id=lookup.task_id,
+        project_id=lookup.project_id,
+        env_type=lookup.env_type,
+        instance_type=lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
+    )
+    candidates = [
+        i
+        for i in instances
+        if i.get("WorkflowInstanceType", "Normal") in lookup.instance_types
+        and str(i.get("TaskId")) == str(lookup.task_id)
+    ]
+    if not candidates:
+        return None
+    if len(candidates) == 1 and lookup.scheduled_time is None:
+        return candidates[0]
+    times = {int(i["Id"]): int(i["TriggerTime"]) for i in candidates if isinstance(i.get("TriggerTime"), int)}
+    return choose_by_scheduling_time(candidates, times, lookup)
+
+
 def _trigger_times(hook: DataWorksHook, lookup: InstanceLookup) -> dict[int, int]:
     """Scheduling time (TriggerTime, epoch ms) of each workflow instance of the date, read from its tasks."""
     tasks = hook.list_task_instances(
@@ -109,7 +173,7 @@ def _trigger_times(hook: DataWorksHook, lookup: InstanceLookup) -> dict[int, int
 
 
 def choose_by_scheduling_time(
-    candidates: Sequence[dict[str, Any]], trigger_times: dict[int, int], lookup: InstanceLookup
+    candidates: Sequence[dict[str, Any]], trigger_times: dict[int, int], lookup: InstanceLookup | TaskInstanceLookup
 ) -> dict[str, Any] | None:
     """Pick the candidate scheduled at `scheduled_time` (else at the run's due time).
 
@@ -128,5 +192,10 @@ def choose_by_scheduling_time(
     target = f"none is scheduled at {format_epoch_ms(wanted)}" if not matching else "several share that time"
     raise DataWorksConfigError(
         f"{lookup.describe()} has {len(candidates)} instances ({listed}) and {target}; pass scheduled_time "
-        "(the instance's scheduling time) or workflow_instance_id to choose one."
+        f"(the instance's scheduling time) or {_id_argument(lookup)} to choose one."
     )
+
+
+def _id_argument(lookup: InstanceLookup | TaskInstanceLookup) -> str:
+    """The sensor argument that names one instance directly."""
+    return "task_instance_id" if isinstance(lookup, TaskInstanceLookup) else "workflow_instance_id"

@@ -29,3 +29,5 @@ INSTANCE_TYPES = ("Normal", "Manual", "SmokeTest", "SupplementData", "ManualWork
 
 TERMINAL_STATUSES = frozenset({WorkflowInstanceStatus.SUCCESS, WorkflowInstanceStatus.FAILURE})
 FAILED_STATUSES = frozenset({WorkflowInstanceStatus.FAILURE})
+#: Values of `TaskInstance.Status`: the workflow statuses and `WaitTrigger` (a node waiting for its trigger).
+TASK_INSTANCE_STATUSES = frozenset({*WorkflowInstanceStatus, "WaitTrigger"})

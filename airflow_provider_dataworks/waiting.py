@@ -1,7 +1,9 @@
-"""The one wait loop: poll workflow instances until all are terminal or a deadline passes.
+"""The one wait loop for every kind of DataWorks instance: poll until all are terminal or a deadline passes.
 
-The trigger runs it on the triggerer's event loop; the run operator's blocking mode runs the very same coroutine
-with `asyncio.run`, so deferrable and blocking waits cannot drift apart. Results are plain-JSON event payloads.
+A `WaitKind` says what is waited on (workflow instances or task instances): its status sets, the single async
+step that fetches an instance's current state, the lookup that finds it, and how to name it. The triggers run
+the loop on the triggerer's event loop; the run operator's blocking mode runs the very same coroutine with
+`asyncio.run`, so deferrable and blocking waits cannot drift apart. Results are plain-JSON event payloads.
 """
 
 from __future__ import annotations
@@ -9,48 +11,125 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.dates import format_biz_date
-from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
-from airflow_provider_dataworks.lookup import find_instance
-from airflow_provider_dataworks.status import TERMINAL_STATUSES, WorkflowInstanceStatus
+from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
+from airflow_provider_dataworks.exceptions import (
+    DataWorksAPIError,
+    DataWorksConfigError,
+    DataWorksTaskInstanceFailed,
+    DataWorksWorkflowInstanceFailed,
+)
+from airflow_provider_dataworks.lookup import find_instance, find_task_instance
+from airflow_provider_dataworks.status import (
+    FAILED_STATUSES,
+    TASK_INSTANCE_STATUSES,
+    TERMINAL_STATUSES,
+    WorkflowInstanceStatus,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Callable, Sequence
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-    from airflow_provider_dataworks.lookup import InstanceLookup
 
 log = logging.getLogger(__name__)
 
 SUCCESS, FAILURE, TIMEOUT, ERROR = "success", "failure", "timeout", "error"
 
 
-def status_of(instance: dict[str, Any]) -> str:
-    """The instance's Status, warning once per poll about values DataWorks does not document."""
-    status = str(instance.get("Status"))
-    if not WorkflowInstanceStatus.is_known(status):
-        log.warning("Workflow instance %s has unknown status %r; still waiting.", instance.get("Id"), status)
-    return status
+async def fetch_workflow_instance(hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
+    """The current state of one workflow instance (GetWorkflowInstance): one wait's per-poll step."""
+    return await hook.aget_workflow_instance(instance_id, deadline=deadline)
 
 
-def is_terminal(instance: dict[str, Any]) -> bool:
-    """Success and Failure are the only final states; anything else (known or not) means keep waiting."""
-    return status_of(instance) in TERMINAL_STATUSES
+async def fetch_task_instance(hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
+    """The current state of one task (node) instance (GetTaskInstance): one wait's per-poll step."""
+    return await hook.aget_task_instance(instance_id, deadline=deadline)
 
 
-def describe(instance: dict[str, Any]) -> str:
-    """One line naming an instance for logs and failure messages."""
+def describe_workflow_instance(instance: dict[str, Any]) -> str:
+    """One line naming a workflow instance for logs and failure messages."""
     return (
         f"workflow instance {instance.get('Id')} ({instance.get('Name')!r}) status {instance.get('Status')}, "
         f"BizDate {format_biz_date(instance.get('BizDate'))}"
     )
 
 
-def finished_event(instances: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def describe_task_instance(instance: dict[str, Any]) -> str:
+    """One line naming a task (node) instance: node name and id, status, data date and scheduling time."""
+    return (
+        f"task instance {instance.get('Id')} of node {instance.get('TaskName')!r} ({instance.get('TaskId')}) "
+        f"status {instance.get('Status')}, data date {format_biz_date(instance.get('Bizdate'))}, "
+        f"scheduled {format_epoch_ms(instance.get('TriggerTime'))}"
+    )
+
+
+@dataclass(frozen=True)
+class WaitKind:
+    """What one kind of wait is about; the loop, the events and the triggers are shared by every kind.
+
+    :param fetch: the per-wait "fetch current state" step (one API call); a batched poll can replace it.
+    :param find: the blocking lookup that finds the instance a lookup names (None until it exists).
+    """
+
+    name: str
+    noun: str
+    known_statuses: frozenset[str]
+    terminal_statuses: frozenset[str]
+    failed_statuses: frozenset[str]
+    fetch: Callable[[DataWorksHook, int, float], Awaitable[dict[str, Any]]]
+    find: Callable[[DataWorksHook, Any], dict[str, Any] | None]
+    describe: Callable[[dict[str, Any]], str]
+    failure: type[Exception]
+
+
+WORKFLOW = WaitKind(
+    name="workflow",
+    noun="workflow instance",
+    known_statuses=frozenset(WorkflowInstanceStatus),
+    terminal_statuses=TERMINAL_STATUSES,
+    failed_statuses=FAILED_STATUSES,
+    fetch=fetch_workflow_instance,
+    find=find_instance,
+    describe=describe_workflow_instance,
+    failure=DataWorksWorkflowInstanceFailed,
+)
+TASK = WaitKind(
+    name="task",
+    noun="task instance",
+    known_statuses=TASK_INSTANCE_STATUSES,
+    terminal_statuses=TERMINAL_STATUSES,
+    failed_statuses=FAILED_STATUSES,
+    fetch=fetch_task_instance,
+    find=find_task_instance,
+    describe=describe_task_instance,
+    failure=DataWorksTaskInstanceFailed,
+)
+
+
+def status_of(instance: dict[str, Any], kind: WaitKind = WORKFLOW) -> str:
+    """The instance's Status, warning once per poll about values DataWorks does not document."""
+    status = str(instance.get("Status"))
+    if status not in kind.known_statuses:
+        log.warning("%s %s has unknown status %r; still waiting.", kind.noun.capitalize(), instance.get("Id"), status)
+    return status
+
+
+def is_terminal(instance: dict[str, Any], kind: WaitKind = WORKFLOW) -> bool:
+    """Success and Failure are the only final states; anything else (known or not, WaitTrigger too) means wait."""
+    return status_of(instance, kind) in kind.terminal_statuses
+
+
+def describe(instance: dict[str, Any]) -> str:
+    """One line naming a workflow instance (kept for callers of the workflow wait)."""
+    return describe_workflow_instance(instance)
+
+
+def finished_event(instances: Sequence[dict[str, Any]], kind: WaitKind = WORKFLOW) -> dict[str, Any]:
     """The payload for instances that are all terminal: success only if none failed."""
-    failed = [i["Id"] for i in instances if i.get("Status") == WorkflowInstanceStatus.FAILURE]
+    failed = [i["Id"] for i in instances if i.get("Status") in kind.failed_statuses]
     return {"status": FAILURE if failed else SUCCESS, "instances": list(instances), "failed_ids": failed}
 
 
@@ -71,7 +150,7 @@ def error_event(err: DataWorksAPIError | DataWorksConfigError) -> dict[str, Any]
 
 
 async def find_instance_when_created(
-    hook: DataWorksHook, lookup: InstanceLookup, *, poll_interval: float, deadline: float
+    hook: DataWorksHook, lookup: Any, *, poll_interval: float, deadline: float, kind: WaitKind = WORKFLOW
 ) -> dict[str, Any]:
     """Poll the lookup until DataWorks has created the instance; returns it (with its status) or an end event.
 
@@ -79,7 +158,7 @@ async def find_instance_when_created(
     """
     while True:
         try:
-            found = await asyncio.to_thread(find_instance, hook, lookup)
+            found = await asyncio.to_thread(kind.find, hook, lookup)
         except DataWorksConfigError as err:
             return error_event(err)
         except DataWorksAPIError as err:
@@ -96,8 +175,9 @@ async def find_instance_when_created(
         await asyncio.sleep(min(poll_interval, remaining))
 
 
-async def wait_for_workflow_instances(
+async def wait_for_instances(
     hook: DataWorksHook,
+    kind: WaitKind,
     instance_ids: Sequence[int],
     *,
     poll_interval: float,
@@ -114,18 +194,18 @@ async def wait_for_workflow_instances(
     while True:
         for instance_id in list(pending):
             try:
-                instance = await hook.aget_workflow_instance(instance_id, deadline=deadline)
+                instance = await kind.fetch(hook, instance_id, deadline)
             except DataWorksAPIError as err:
                 if not err.retryable:
                     return {**error_event(err), "pending_ids": pending}
                 log.warning("%s; will poll again in %s s.", err, poll_interval)
                 continue
             latest[instance_id] = instance
-            log.info("DataWorks %s.", describe(instance))
-            if is_terminal(instance):
+            log.info("DataWorks %s.", kind.describe(instance))
+            if is_terminal(instance, kind):
                 pending.remove(instance_id)
         if not pending:
-            return finished_event([latest[i] for i in instance_ids])
+            return finished_event([latest[i] for i in instance_ids], kind)
         remaining = deadline - time.time()
         if remaining <= 0:
             return {
@@ -136,10 +216,20 @@ async def wait_for_workflow_instances(
         await asyncio.sleep(min(poll_interval, remaining))
 
 
-def raise_for_event(event: dict[str, Any], console: str) -> list[dict[str, Any]]:
+async def wait_for_workflow_instances(
+    hook: DataWorksHook, instance_ids: Sequence[int], *, poll_interval: float, deadline: float
+) -> dict[str, Any]:
+    """`wait_for_instances` for workflow instances (the run operator's blocking wait)."""
+    return await wait_for_instances(hook, WORKFLOW, instance_ids, poll_interval=poll_interval, deadline=deadline)
+
+
+def raise_for_event(
+    event: dict[str, Any], console: str, kind: WaitKind = WORKFLOW, details: str = ""
+) -> list[dict[str, Any]]:
     """Worker side of a wait: the instances on success; the family's exception for a failure or an error.
 
-    Callers handle a `timeout` event before this (a sensor times out; an operator stops its instances first).
+    `details` (failed nodes, a log tail) is appended to a failure's message. Callers handle a `timeout` event
+    before this (a sensor times out; an operator stops its instances first).
     """
     from airflow_provider_dataworks import exceptions
 
@@ -148,12 +238,12 @@ def raise_for_event(event: dict[str, Any], console: str) -> list[dict[str, Any]]
         return list(event["instances"])
     if status == FAILURE:
         failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
-        details = "; ".join(describe(i) for i in failed)
-        raise exceptions.DataWorksWorkflowInstanceFailed(f"DataWorks {details}. Console: {console}")
+        text = "; ".join(kind.describe(i) for i in failed)
+        raise kind.failure(f"DataWorks {text}. Console: {console}{details}")
     if status == ERROR:
-        kind = getattr(exceptions, str(event.get("error_class")), None)
-        if kind is not None and issubclass(kind, exceptions.DataWorksAPIError):
-            raise kind(
+        error_class = getattr(exceptions, str(event.get("error_class")), None)
+        if error_class is not None and issubclass(error_class, exceptions.DataWorksAPIError):
+            raise error_class(
                 event["message"],
                 action=event["action"],
                 code=event.get("code"),

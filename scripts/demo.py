@@ -3,7 +3,7 @@
 1. The hook fetches a workflow instance from the emulator (real SDK, real HTTP, signed requests) and prints it.
 2. Real Airflow (`airflow dags test` on a SQLite metadata DB) runs the example DAGs in deferrable mode: sensors
    gate a downstream task on DataWorks instances, and an operator starts a DataWorks run and waits for it.
-   The lines the downstream tasks print from XCom are shown.
+   The lines the downstream tasks print from XCom are shown; the last DAG gates on one hourly DataWorks node.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 AIRFLOW_HOME = ROOT / ".airflow-home"
@@ -61,6 +62,13 @@ def show_dag_run(dag_id: str, logical_date: str, env: dict[str, str]) -> bool:
     return code == 0
 
 
+def emulator_zone() -> Any:
+    """DataWorks' default scheduling time zone, which the emulator and the connection both use."""
+    from airflow_provider_dataworks.dates import dataworks_zone
+
+    return dataworks_zone()
+
+
 def main() -> int:
     from airflow_provider_dataworks.emulator import DataWorksEmulator
 
@@ -91,6 +99,17 @@ def main() -> int:
             advance=1.0,
             tasks=[{"name": "extract_orders"}, {"name": "aggregate_sales"}],
         )
+        # An hourly node: the Airflow run due at the last whole hour gates on that hour's instance, which is
+        # still waiting for its trigger when the sensor first looks.
+        due = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        emulator.add_scheduled_workflow(
+            900,
+            "ods_orders_hourly",
+            schedule="hourly",
+            at="00:00",
+            biz_dates=[(due.astimezone(emulator_zone()).date() - timedelta(days=1)).isoformat()],
+            tasks=[{"name": "ods_orders_hourly", "task_id": 9001, "statuses": ["WaitTrigger", "Running", "Success"]}],
+        )
         banner(f"DataWorks emulator listening on {emulator.endpoint}")
 
         banner("DataWorksHook.get_workflow_instance(1001) through the real SDK")
@@ -107,6 +126,7 @@ def main() -> int:
             return code
         ok = show_dag_run("example_dataworks_sensor", today.isoformat(), env)
         ok = show_dag_run("example_dataworks_run_workflow", today.isoformat(), env) and ok
+        ok = show_dag_run("example_dataworks_node_sensor", due.isoformat(), env) and ok
         calls = emulator.calls()
         banner(
             f"The emulator served {len(calls)} signed API calls: "

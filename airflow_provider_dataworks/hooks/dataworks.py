@@ -357,6 +357,9 @@ class DataWorksHook(BaseHook):
         project_id: int | str | None = None,
         env_type: str | None = None,
         status: str | None = None,
+        instance_type: str | None = None,
+        ids: Iterable[int] | None = None,
+        deadline: float | None = None,
     ) -> list[dict[str, Any]]:
         """ListTaskInstances of one data date, narrowed to a workflow instance, a workflow or a node; every page."""
         params: dict[str, Any] = {
@@ -373,12 +376,23 @@ class DataWorksHook(BaseHook):
                 params[key] = positive_int(name, value)
         if status:
             params["Status"] = status
-        return self._all_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE)
+        if instance_type:
+            params["WorkflowInstanceType"] = instance_type
+        if ids is not None:
+            params["Ids"] = [positive_int("task_instance_id", i) for i in ids]
+        return self._all_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE, deadline)
 
     def get_task_instance(self, task_instance_id: int | str) -> dict[str, Any]:
-        """GetTaskInstance: the `TaskInstance` dict."""
+        """GetTaskInstance: the `TaskInstance` dict, with the API's field names."""
         body = self.call("GetTaskInstance", {"Id": positive_int("task_instance_id", task_instance_id)})
-        return dict(body.get("TaskInstance") or {})
+        return _task_instance(body, task_instance_id)
+
+    async def aget_task_instance(self, task_instance_id: int | str, *, deadline: float | None = None) -> dict[str, Any]:
+        """Awaitable `get_task_instance`, for triggers; retries end at `deadline` (epoch s)."""
+        body = await self.acall(
+            "GetTaskInstance", {"Id": positive_int("task_instance_id", task_instance_id)}, deadline=deadline
+        )
+        return _task_instance(body, task_instance_id)
 
     def get_task_instance_log(self, task_instance_id: int | str, run_number: int | None = None) -> str:
         """GetTaskInstanceLog: the log text of a task instance's run (the latest one by default)."""
@@ -426,6 +440,20 @@ def _workflow_instance(body: dict[str, Any], instance_id: int | str) -> dict[str
             f"workflow instance {instance_id} was not found (the response carried no WorkflowInstance)",
             action="GetWorkflowInstance",
             code="WorkflowInstance.Missing",
+            status_code=200,
+            request_id=body.get("RequestId"),
+        )
+    return dict(instance)
+
+
+def _task_instance(body: dict[str, Any], task_instance_id: int | str) -> dict[str, Any]:
+    """The instance from a GetTaskInstance body; a 200 without one means DataWorks does not know the id."""
+    instance = body.get("TaskInstance")
+    if not instance:
+        raise DataWorksInstanceNotFoundError(
+            f"task instance {task_instance_id} was not found (the response carried no TaskInstance)",
+            action="GetTaskInstance",
+            code="TaskInstance.Missing",
             status_code=200,
             request_id=body.get("RequestId"),
         )

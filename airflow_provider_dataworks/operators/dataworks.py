@@ -10,11 +10,15 @@ from airflow_provider_dataworks._compat import BaseOperator, conf
 from airflow_provider_dataworks._task import DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.dates import default_data_date, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError, DataWorksWaitTimeout
+from airflow_provider_dataworks.failures import (
+    FAILED_TASK_INSTANCES_XCOM_KEY,
+    collect_failed_tasks,
+    describe_failed_tasks,
+)
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.runs import RunIdentity, fit_run_name
 from airflow_provider_dataworks.starting import RunRequest, RunStarter
-from airflow_provider_dataworks.status import WorkflowInstanceStatus
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 from airflow_provider_dataworks.waiting import (
     ERROR,
@@ -34,10 +38,6 @@ DEFAULT_POLL_INTERVAL = 60.0
 DEFAULT_TIMEOUT = 7 * 24 * 3600.0
 #: Creation is quick; it is polled at most this often even when `poll_interval` is longer.
 MAX_CREATION_POLL_INTERVAL = 10.0
-#: Failure diagnostics: at most this many failed task instances, this many final log lines each.
-MAX_FAILED_TASKS_LOGGED = 5
-LOG_TAIL_LINES = 40
-LOG_TAIL_CHARS = 4000
 #: How a message says that every started instance that was still going has been stopped.
 STOPPED_ALL = "stopped them"
 
@@ -83,7 +83,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
     """Start a DataWorks workflow run (CreateWorkflowInstances) and, by default, wait for it to finish.
 
     XCom ``workflow_instance_ids`` holds the created ids as soon as they are known; ``return_value`` the list
-    of instance dicts. Any failed instance fails the task (its failed DataWorks tasks and log tails are logged).
+    of instance dicts. Any failed instance fails the task: its failed DataWorks tasks go into XCom
+    ``failed_task_instances`` and the exception message, and their log tails into the task log.
 
     :param workflow_id: the DataWorks workflow to run.
     :param project_id: workspace id (default: the connection's ``project_id`` extra).
@@ -238,7 +239,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                 self.hook, self.workflow_instance_ids, poll_interval=self.poll_interval, deadline=deadline
             )
         )
-        return self._finish(event)
+        return self._finish(context, event)
 
     # -- waiting and finishing ----------------------------------------------------------------------------
 
@@ -262,9 +263,9 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         """Resume after the trigger fired, from the ids the event carries (never from another task's XCom)."""
         ids = event.get("workflow_instance_ids") or [i["Id"] for i in event.get("instances") or []]
         self.workflow_instance_ids = [int(i) for i in ids or event.get("pending_ids") or []]
-        return self._finish(event)
+        return self._finish(context, event)
 
-    def _finish(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+    def _finish(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:
         """Turn the wait's outcome into the task's: instances, or a failure after diagnostics / stopping."""
         status = event.get("status")
         if status == TIMEOUT:
@@ -289,38 +290,17 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                     status_code=err.status_code,
                     request_id=err.request_id,
                 ) from None
+        details = ""
         if status == FAILURE:
-            self._log_failure_diagnostics(event)
-        instances = raise_for_event(event, self.console())
+            failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
+            tasks = collect_failed_tasks(
+                self.hook, failed, self.log, project_id=self.project_id, env_type=self.env_type
+            )
+            context["ti"].xcom_push(key=FAILED_TASK_INSTANCES_XCOM_KEY, value=tasks)
+            details = describe_failed_tasks(tasks)
+        instances = raise_for_event(event, self.console(), details=details)
         self.log.info("DataWorks workflow instances %s succeeded.", [i["Id"] for i in instances])
         return instances
-
-    def _log_failure_diagnostics(self, event: dict[str, Any]) -> None:
-        """Log which DataWorks tasks failed, with their log tails; never let this hide the real failure."""
-        for instance in event["instances"]:
-            if instance["Id"] not in event["failed_ids"]:
-                continue
-            try:
-                self._log_failed_tasks(instance)
-            except Exception as err:
-                self.log.warning("Could not fetch diagnostics for workflow instance %s: %s", instance["Id"], err)
-
-    def _log_failed_tasks(self, instance: dict[str, Any]) -> None:
-        tasks = self.hook.list_task_instances(
-            workflow_instance_id=instance["Id"],
-            biz_date=instance["BizDate"],
-            project_id=instance.get("ProjectId") or self.project_id,
-            env_type=instance.get("EnvType") or self.env_type,
-        )
-        failed = [t for t in tasks if t.get("Status") == WorkflowInstanceStatus.FAILURE]
-        self.log.error(
-            "Workflow instance %s failed; failed DataWorks tasks: %s",
-            instance["Id"],
-            ", ".join(f"{t.get('TaskName')} (task instance {t.get('Id')})" for t in failed) or "none reported",
-        )
-        for task in failed[:MAX_FAILED_TASKS_LOGGED]:
-            tail = _tail(self.hook.get_task_instance_log(task["Id"]))
-            self.log.error("Last lines of the log of task %s (%s):\n%s", task.get("TaskName"), task["Id"], tail)
 
     # -- stopping -----------------------------------------------------------------------------------------
 
@@ -361,9 +341,3 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
 def _try_number(context: Context) -> int:
     return int(getattr(context["ti"], "try_number", 1) or 1)
-
-
-def _tail(text: str) -> str:
-    """The last lines of a log, bounded in lines and characters."""
-    lines = "\n".join(text.splitlines()[-LOG_TAIL_LINES:])
-    return lines[-LOG_TAIL_CHARS:]

@@ -1,4 +1,4 @@
-"""DataWorksWorkflowInstanceSensor: gate an Airflow task on a DataWorks workflow instance finishing."""
+"""Sensors: gate an Airflow task on a DataWorks workflow instance, or on one node's instance, finishing."""
 
 from __future__ import annotations
 
@@ -16,30 +16,202 @@ from airflow_provider_dataworks.dates import default_data_date, epoch_ms, parse_
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
     DataWorksConfigError,
+    DataWorksTaskInstanceFailed,
     DataWorksWorkflowInstanceFailed,
+)
+from airflow_provider_dataworks.failures import (
+    FAILED_TASK_INSTANCES_XCOM_KEY,
+    collect_failed_tasks,
+    describe_failed_tasks,
+    fetch_log_tail,
 )
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
-from airflow_provider_dataworks.lookup import InstanceLookup, check_instance_types, find_instance
-from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
-from airflow_provider_dataworks.waiting import TIMEOUT, finished_event, is_terminal, raise_for_event
+from airflow_provider_dataworks.lookup import (
+    InstanceLookup,
+    TaskInstanceLookup,
+    check_instance_types,
+    find_instance,
+    find_task_instance,
+)
+from airflow_provider_dataworks.triggers.dataworks import (
+    DataWorksInstanceTrigger,
+    DataWorksTaskInstanceTrigger,
+    DataWorksWorkflowInstanceTrigger,
+)
+from airflow_provider_dataworks.waiting import (
+    FAILURE,
+    TASK,
+    TIMEOUT,
+    WORKFLOW,
+    WaitKind,
+    finished_event,
+    is_terminal,
+    raise_for_event,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from airflow.sdk import Context
 
+
 #: Default seconds between polls. DataWorks Basic Edition allows 100 API calls a day, so poll in minutes.
 DEFAULT_POKE_INTERVAL = 300.0
 
 
-class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
+class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
+    """What both sensors share: one API call per poke, a lookup that may wait for the instance to appear, the
+    same outcome in poke, reschedule and deferrable modes, and `soft_fail` turning a failure into a skip."""
+
+    kind: WaitKind
+    trigger_class: type[DataWorksInstanceTrigger]
+    #: The argument naming the instance directly (for messages and validation).
+    id_argument: str
+
+    biz_date: Any
+    scheduled_time: Any
+    env_type: str | None
+    deferrable: bool
+    by_instance_id: bool
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._found_instance_id: int | None = None
+
+    def _given_id(self) -> Any:
+        """The instance id argument as rendered (used when `by_instance_id`)."""
+        raise NotImplementedError
+
+    def lookup(self, context: Context) -> Any:
+        """What identifies the instance to find, validated before any API call."""
+        raise NotImplementedError
+
+    def _find(self, lookup: Any) -> dict[str, Any] | None:
+        """The instance the lookup names, with its status (one list call), or None while it does not exist."""
+        raise NotImplementedError
+
+    def _failure_details(self, context: Context, event: dict[str, Any]) -> str:
+        """Diagnostics of a failure event for the message (never raising); "" when there are none."""
+        return ""
+
+    def _lookup_dates(self, context: Context) -> tuple[int, int | None, int | None]:
+        """The lookup's data date (BizDate ms), explicit scheduling time and the run's due time (epoch ms)."""
+        zone = self.hook.settings.zone
+        day = parse_data_date(self.biz_date, zone) if not is_blank(self.biz_date) else default_data_date(context, zone)
+        scheduled = None if is_blank(self.scheduled_time) else parse_scheduled_time(self.scheduled_time, zone)
+        due = context.get("data_interval_end") or context.get("logical_date")
+        return (
+            self.hook.biz_date_ms(day),
+            None if scheduled is None else epoch_ms(scheduled),
+            None if due is None else epoch_ms(due),
+        )
+
+    def _known_instance_id(self) -> int | None:
+        """The given id, or the one a lookup found so far (no API call)."""
+        if self.by_instance_id:
+            return positive_int(self.id_argument, self._given_id())
+        return self._found_instance_id
+
+    def _poll(self, context: Context) -> dict[str, Any] | None:
+        """One API call: the instance by id, or the lookup's list answer (which carries the status)."""
+        instance_id = self._known_instance_id()
+        if instance_id is not None:
+            return self._get(instance_id)
+        lookup = self.lookup(context)
+        instance = self._find(lookup)
+        if instance is None:
+            self.log.info("No instance of %s yet; waiting.", lookup.describe())
+            return None
+        self._found_instance_id = int(instance["Id"])
+        self.log.info("Found %s %s of %s.", self.kind.noun, self._found_instance_id, lookup.describe())
+        return instance
+
+    def _get(self, instance_id: int) -> dict[str, Any]:
+        """The instance by id (one Get call)."""
+        raise NotImplementedError
+
+    def _check(self, context: Context) -> dict[str, Any] | None:
+        """One poll: the finished instance (raising if it failed), or None while there is nothing final yet."""
+        try:
+            instance = self._poll(context)
+        except DataWorksAPIError as err:
+            if not err.retryable:
+                raise
+            self.log.warning("%s; will poll again in %s s.", err, self.poke_interval)
+            return None
+        if instance is None:
+            return None
+        if not is_terminal(instance, self.kind):
+            self.log.info(
+                "%s %s is %s; waiting.", self.kind.noun.capitalize(), instance.get("Id"), instance.get("Status")
+            )
+            return None
+        return self._outcome(context, finished_event([instance], self.kind))
+
+    def _outcome(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """The succeeded instance; a failed one fails the task, or skips it with `soft_fail` (in every mode)."""
+        details = self._failure_details(context, event) if event.get("status") == FAILURE else ""
+        try:
+            return raise_for_event(event, self.console(), self.kind, details)[0]
+        except (DataWorksWorkflowInstanceFailed, DataWorksTaskInstanceFailed) as err:
+            if self.soft_fail or getattr(self, "never_fail", False):
+                raise AirflowSkipException(f"Skipping due to soft_fail: {err}") from err
+            raise
+
+    def poke(self, context: Context) -> PokeReturnValue:
+        """Poke and reschedule modes: done when the instance succeeded; raises when it failed."""
+        instance = self._check(context)
+        return PokeReturnValue(is_done=instance is not None, xcom_value=instance)
+
+    def execute(self, context: Context) -> Any:
+        """Deferrable mode checks once, then hands the wait to the trigger; other modes poke."""
+        context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())  # once per run, not per poke
+        if not self.deferrable:
+            return super().execute(context)
+        instance = self._check(context)
+        if instance is not None:
+            return instance
+        instance_id = self._known_instance_id()
+        deadline = self.wait_deadline(context, self.timeout)
+        self.defer(
+            trigger=self.trigger_class(
+                [instance_id] if instance_id else [],
+                deadline,
+                lookup=None if instance_id else self.lookup(context).as_dict(),
+                dataworks_conn_id=self.dataworks_conn_id,
+                poll_interval=self.poke_interval,
+                retry_limit=self.api_retry_limit,
+                retry_delay=self.api_retry_delay,
+            ),
+            method_name="execute_complete",
+            timeout=self.deferral_timeout(deadline),
+        )
+
+    def _waited_for(self) -> Any:
+        """What the wait was for, in a timeout message."""
+        raise NotImplementedError
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
+        if event.get("status") == TIMEOUT:
+            raise AirflowSensorTimeout(
+                f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks "
+                f"{self.kind.noun} {event.get('pending_ids') or self._waited_for()}."
+            )
+        instance = self._outcome(context, event)
+        self.log.info("DataWorks %s %s succeeded.", self.kind.noun, instance["Id"])
+        return instance
+
+
+class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
     """Wait for a DataWorks workflow instance to reach Success (task succeeds) or Failure (task fails).
 
     Give either `workflow_instance_id`, or `workflow_id` to wait for that workflow's instance of the run's data
     date (it may not exist yet: the sensor keeps waiting). On success the instance dict (API field names) is the
     XCom ``return_value``. A failed instance raises `DataWorksWorkflowInstanceFailed` (the task's retries apply,
-    so a rerun inside DataWorks can still pass the gate); `soft_fail=True` skips instead. Poke, reschedule and
+    so a rerun inside DataWorks can still pass the gate) naming its failed tasks, which also go into XCom
+    ``failed_task_instances``; `soft_fail=True` skips instead. Poke, reschedule and
     deferrable modes behave the same, and each poke costs one API call once the instance is known.
 
     :param workflow_instance_id: the instance to wait for.
@@ -69,6 +241,9 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
     )
     operator_extra_links = (DataWorksConsoleLink(),)
     ui_color = "#ff6a00"
+    kind = WORKFLOW
+    trigger_class = DataWorksWorkflowInstanceTrigger
+    id_argument = "workflow_instance_id"
 
     def __init__(
         self,
@@ -105,105 +280,153 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
         self.deferrable = deferrable
         self.api_retry_limit = api_retry_limit
         self.api_retry_delay = api_retry_delay
-        self._found_instance_id: int | None = None
+
+    def _given_id(self) -> Any:
+        return self.workflow_instance_id
 
     def lookup(self, context: Context) -> InstanceLookup:
         """What identifies the instance to find, validated before any API call."""
-        zone = self.hook.settings.zone
-        day = parse_data_date(self.biz_date, zone) if not is_blank(self.biz_date) else default_data_date(context, zone)
-        scheduled = None if is_blank(self.scheduled_time) else parse_scheduled_time(self.scheduled_time, zone)
-        due = context.get("data_interval_end") or context.get("logical_date")
+        biz_date, scheduled, due = self._lookup_dates(context)
         return InstanceLookup(
             workflow_id=positive_int("workflow_id", self.workflow_id),
-            biz_date=self.hook.biz_date_ms(day),
+            biz_date=biz_date,
             project_id=self.hook.project_id_or_default(self.project_id),
             env_type=self.hook.env_type_or_default(self.env_type),
             instance_types=self.instance_types,
-            scheduled_time=None if scheduled is None else epoch_ms(scheduled),
-            due_time=None if due is None else epoch_ms(due),
+            scheduled_time=scheduled,
+            due_time=due,
         )
 
-    def _known_instance_id(self) -> int | None:
-        """The given id, or the one a lookup found so far (no API call)."""
-        if self.by_instance_id:
-            return positive_int("workflow_instance_id", self.workflow_instance_id)
-        return self._found_instance_id
+    def _find(self, lookup: InstanceLookup) -> dict[str, Any] | None:
+        return find_instance(self.hook, lookup)
 
-    def _poll(self, context: Context) -> dict[str, Any] | None:
-        """One API call: the instance by id, or the lookup's list answer (which carries the status)."""
-        instance_id = self._known_instance_id()
-        if instance_id is not None:
-            return self.hook.get_workflow_instance(instance_id)
-        lookup = self.lookup(context)
-        instance = find_instance(self.hook, lookup)
-        if instance is None:
-            self.log.info("No instance of %s yet; waiting.", lookup.describe())
-            return None
-        self._found_instance_id = int(instance["Id"])
-        self.log.info("Found workflow instance %s of %s.", self._found_instance_id, lookup.describe())
-        return instance
+    def _get(self, instance_id: int) -> dict[str, Any]:
+        return self.hook.get_workflow_instance(instance_id)
 
-    def _check(self, context: Context) -> dict[str, Any] | None:
-        """One poll: the finished instance (raising if it failed), or None while there is nothing final yet."""
-        try:
-            instance = self._poll(context)
-        except DataWorksAPIError as err:
-            if not err.retryable:
-                raise
-            self.log.warning("%s; will poll again in %s s.", err, self.poke_interval)
-            return None
-        if instance is None:
-            return None
-        if not is_terminal(instance):
-            self.log.info("Workflow instance %s is %s; waiting.", instance.get("Id"), instance.get("Status"))
-            return None
-        return self._outcome(finished_event([instance]))
+    def _waited_for(self) -> Any:
+        return self.workflow_id
 
-    def _outcome(self, event: dict[str, Any]) -> dict[str, Any]:
-        """The succeeded instance; a failed one fails the task, or skips it with `soft_fail` (in every mode)."""
-        try:
-            return raise_for_event(event, self.console())[0]
-        except DataWorksWorkflowInstanceFailed as err:
-            if self.soft_fail or getattr(self, "never_fail", False):
-                raise AirflowSkipException(f"Skipping due to soft_fail: {err}") from err
-            raise
+    def _failure_details(self, context: Context, event: dict[str, Any]) -> str:
+        """The failed tasks of the failed instance: into XCom `failed_task_instances` and the message."""
+        failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
+        tasks = collect_failed_tasks(self.hook, failed, self.log, project_id=self.project_id, env_type=self.env_type)
+        context["ti"].xcom_push(key=FAILED_TASK_INSTANCES_XCOM_KEY, value=tasks)
+        return describe_failed_tasks(tasks)
 
-    def poke(self, context: Context) -> PokeReturnValue:
-        """Poke and reschedule modes: done when the instance succeeded; raises when it failed."""
-        instance = self._check(context)
-        return PokeReturnValue(is_done=instance is not None, xcom_value=instance)
 
-    def execute(self, context: Context) -> Any:
-        """Deferrable mode checks once, then hands the wait to the trigger; other modes poke."""
-        context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())  # once per run, not per poke
-        if not self.deferrable:
-            return super().execute(context)
-        instance = self._check(context)
-        if instance is not None:
-            return instance
-        instance_id = self._known_instance_id()
-        deadline = self.wait_deadline(context, self.timeout)
-        self.defer(
-            trigger=DataWorksWorkflowInstanceTrigger(
-                workflow_instance_ids=[instance_id] if instance_id else [],
-                end_time=deadline,
-                lookup=None if instance_id else self.lookup(context).as_dict(),
-                dataworks_conn_id=self.dataworks_conn_id,
-                poll_interval=self.poke_interval,
-                retry_limit=self.api_retry_limit,
-                retry_delay=self.api_retry_delay,
-            ),
-            method_name="execute_complete",
-            timeout=self.deferral_timeout(deadline),
-        )
+class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
+    """Wait for one DataWorks node's instance to reach Success (task succeeds) or Failure (task fails).
 
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
-        if event.get("status") == TIMEOUT:
-            raise AirflowSensorTimeout(
-                f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks "
-                f"workflow instance {event.get('pending_ids') or self.workflow_id}."
+    Give either `task_instance_id`, or the node's `dataworks_task_id` to wait for its instance of the run's data
+    date (it may not exist yet: the sensor keeps waiting). A node that runs several times a day (hourly, by the
+    minute) has several instances of one data date: the one whose scheduling time (`TriggerTime`) is the run's
+    data interval end is chosen, or the one at `scheduled_time`. `WaitTrigger` and every other unfinished status
+    mean keep waiting. On success the `TaskInstance` dict (API field names) is the XCom ``return_value``. A failed
+    instance raises `DataWorksTaskInstanceFailed` (the task's retries apply, so a rerun of the node can still pass
+    the gate) naming the node, its instance, data date, scheduling time, the tail of its log and the console
+    link; `soft_fail=True` skips instead. Poke, reschedule and deferrable modes behave the same, and each poke
+    costs one API call.
+
+    :param task_instance_id: the node instance to wait for.
+    :param dataworks_task_id: the node (DataWorks task id) whose instance of the data date to wait for.
+    :param biz_date: data date (``YYYY-MM-DD``, ``YYYYMMDD``, a date or datetime). Default: the day before the day,
+        in DataWorks' time zone, on which the run's data interval ends.
+    :param instance_types: workflow instance types to accept (default scheduled ``Normal``).
+    :param scheduled_time: the instance's scheduling time (default: the run's data interval end decides among
+        several instances of the date).
+    :param project_id: workspace id for the lookup (default: the connection's ``project_id`` extra).
+    :param env_type: ``Prod`` or ``Dev`` (default: the connection's ``env_type`` extra, else Prod).
+    :param dataworks_conn_id: the DataWorks connection.
+    :param deferrable: hand the wait to the triggerer (default: ``[operators] default_deferrable``).
+    :param api_retry_limit: hook retries of a transient API failure within one poll.
+    :param api_retry_delay: base seconds of the backoff between those retries.
+    """
+
+    template_fields = (
+        "task_instance_id",
+        "dataworks_task_id",
+        "biz_date",
+        "scheduled_time",
+        "project_id",
+        "env_type",
+        "dataworks_conn_id",
+    )
+    operator_extra_links = (DataWorksConsoleLink(),)
+    ui_color = "#ff6a00"
+    kind = TASK
+    trigger_class = DataWorksTaskInstanceTrigger
+    id_argument = "task_instance_id"
+
+    def __init__(
+        self,
+        task_instance_id: int | str | None = None,
+        *,
+        dataworks_task_id: int | str | None = None,
+        biz_date: Any = None,
+        instance_types: Sequence[str] = ("Normal",),
+        scheduled_time: Any = None,
+        project_id: int | str | None = None,
+        env_type: str | None = None,
+        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poke_interval: float = DEFAULT_POKE_INTERVAL,
+        api_retry_limit: int = 5,
+        api_retry_delay: float = 2.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poke_interval=poke_interval, **kwargs)
+        self.by_instance_id = not is_blank(task_instance_id)
+        if self.by_instance_id == (not is_blank(dataworks_task_id)):
+            raise DataWorksConfigError(
+                f"{type(self).__name__} {self.task_id!r}: give either task_instance_id, or dataworks_task_id "
+                "(the node's id, with an optional biz_date), not both and not neither."
             )
-        instance = self._outcome(event)
-        self.log.info("DataWorks workflow instance %s succeeded.", instance["Id"])
-        return instance
+        self.task_instance_id = task_instance_id
+        self.dataworks_task_id = dataworks_task_id
+        self.biz_date = biz_date
+        self.instance_types = check_instance_types(instance_types)
+        self.scheduled_time = scheduled_time
+        self.project_id = project_id
+        self.env_type = env_type
+        self.dataworks_conn_id = dataworks_conn_id
+        self.deferrable = deferrable
+        self.api_retry_limit = api_retry_limit
+        self.api_retry_delay = api_retry_delay
+
+    def _given_id(self) -> Any:
+        return self.task_instance_id
+
+    def lookup(self, context: Context) -> TaskInstanceLookup:
+        """What identifies the node instance to find, validated before any API call."""
+        biz_date, scheduled, due = self._lookup_dates(context)
+        return TaskInstanceLookup(
+            task_id=positive_int("dataworks_task_id", self.dataworks_task_id),
+            biz_date=biz_date,
+            project_id=self.hook.project_id_or_default(self.project_id),
+            env_type=self.hook.env_type_or_default(self.env_type),
+            instance_types=self.instance_types,
+            scheduled_time=scheduled,
+            due_time=due,
+        )
+
+    def _find(self, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
+        return find_task_instance(self.hook, lookup)
+
+    def _get(self, instance_id: int) -> dict[str, Any]:
+        return self.hook.get_task_instance(instance_id)
+
+    def _waited_for(self) -> Any:
+        return self.dataworks_task_id
+
+    def _failure_details(self, context: Context, event: dict[str, Any]) -> str:
+        """The tail of the failed node's log, for the message and the task log."""
+        failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
+        tails = []
+        for instance in failed:
+            tail = fetch_log_tail(self.hook, instance["Id"], self.log)
+            if tail:
+                self.log.error(
+                    "Last lines of the log of node %s (%s):\n%s", instance.get("TaskName"), instance["Id"], tail
+                )
+                tails.append(tail)
+        return "".join(f" Log tail:\n{tail}" for tail in tails)

@@ -1,23 +1,31 @@
-"""DataWorksWorkflowInstanceTrigger: the deferrable wait, run by the triggerer on its event loop."""
+"""Deferrable waits on DataWorks instances, run by the triggerer on its event loop.
+
+One base, `DataWorksInstanceTrigger`, holds the whole wait (deadline, lookup of an instance that appears later,
+polling, the event shape); each subclass only names what it waits on (a `WaitKind`) and the kwarg its ids travel
+in, as the Amazon provider's waiter triggers share one base.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-from airflow_provider_dataworks.lookup import InstanceLookup
+from airflow_provider_dataworks.lookup import InstanceLookup, TaskInstanceLookup
 from airflow_provider_dataworks.waiting import (
+    TASK,
     TIMEOUT,
+    WORKFLOW,
+    WaitKind,
     error_event,
     find_instance_when_created,
     finished_event,
     is_terminal,
-    wait_for_workflow_instances,
+    wait_for_instances,
 )
 
 if TYPE_CHECKING:
@@ -27,11 +35,106 @@ if TYPE_CHECKING:
 STOP_TIMEOUT_SECONDS = 30.0
 
 
-class DataWorksWorkflowInstanceTrigger(BaseTrigger):
-    """Wait until every given workflow instance is Success or Failure, or until `end_time`.
+class DataWorksInstanceTrigger(BaseTrigger):
+    """Wait until every given instance is Success or Failure, or until `end_time`; subclasses say of what kind.
 
     Its kwargs are plain values only (ids, the conn id, intervals, an absolute deadline), never secrets, so it
-    serializes safely and a restarted triggerer resumes the same wait without starting the deadline over.
+    serializes safely and a restarted triggerer resumes the same wait without starting the deadline over. It
+    yields exactly one event: ``{"status": success|failure|timeout|error, "instances": [...], ...}`` carrying the
+    ids it waited for under `ids_kwarg`.
+    """
+
+    kind: ClassVar[WaitKind]
+    #: The constructor kwarg (and event key) holding the instance ids.
+    ids_kwarg: ClassVar[str]
+    lookup_class: ClassVar[type[InstanceLookup] | type[TaskInstanceLookup]]
+
+    def __init__(
+        self,
+        instance_ids: list[int],
+        end_time: float,
+        lookup: dict[str, Any] | None = None,
+        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        poll_interval: float = 300.0,
+        retry_limit: int = 5,
+        retry_delay: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self.instance_ids = [int(i) for i in instance_ids]
+        self.end_time = float(end_time)
+        self.lookup = dict(lookup) if lookup else None
+        self.dataworks_conn_id = dataworks_conn_id
+        self.poll_interval = float(poll_interval)
+        self.retry_limit = int(retry_limit)
+        self.retry_delay = float(retry_delay)
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Classpath and JSON-primitive kwargs: enough to rebuild the same wait elsewhere."""
+        return (f"{type(self).__module__}.{type(self).__qualname__}", self._kwargs())
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            self.ids_kwarg: list(self.instance_ids),
+            "end_time": self.end_time,
+            "lookup": self.lookup,
+            "dataworks_conn_id": self.dataworks_conn_id,
+            "poll_interval": self.poll_interval,
+            "retry_limit": self.retry_limit,
+            "retry_delay": self.retry_delay,
+        }
+
+    def _hook(self) -> DataWorksHook:
+        return DataWorksHook(self.dataworks_conn_id, retry_limit=self.retry_limit, retry_delay=self.retry_delay)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Yield exactly one event: success, failure, timeout or error, naming the instances it is about."""
+        event = await self._wait()
+        event = await self._on_event(event)
+        if self.instance_ids:
+            event.setdefault(self.ids_kwarg, list(self.instance_ids))
+        yield TriggerEvent(event)
+
+    async def _on_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A subclass's last word on the event before it fires (e.g. stopping at the deadline)."""
+        return event
+
+    async def _wait(self) -> dict[str, Any]:
+        """The whole wait, cut off at the deadline even while an API call or its retries are in flight."""
+        timed_out = {"status": TIMEOUT, "instances": [], "pending_ids": self.instance_ids}
+        remaining = self.end_time - time.time()
+        if remaining <= 0:
+            return timed_out
+        try:
+            async with asyncio.timeout(remaining):
+                return await self._poll_until_done()
+        except TimeoutError:
+            return timed_out
+        except (DataWorksAPIError, DataWorksConfigError) as err:
+            return error_event(err)
+
+    async def _poll_until_done(self) -> dict[str, Any]:
+        hook = self._hook()
+        await hook.aget_conn()
+        ids = self.instance_ids
+        if not ids and self.lookup:
+            found = await find_instance_when_created(
+                hook,
+                self.lookup_class.from_dict(self.lookup),
+                poll_interval=self.poll_interval,
+                deadline=self.end_time,
+                kind=self.kind,
+            )
+            if "Id" not in found:
+                return found
+            if is_terminal(found, self.kind):
+                return finished_event([found], self.kind)
+            ids = [int(found["Id"])]
+            await asyncio.sleep(max(min(self.poll_interval, self.end_time - time.time()), 0.0))
+        return await wait_for_instances(hook, self.kind, ids, poll_interval=self.poll_interval, deadline=self.end_time)
+
+
+class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
+    """Wait until every given workflow instance is Success or Failure, or until `end_time`.
 
     :param workflow_instance_ids: instances to wait for; empty when `lookup` finds the instance.
     :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
@@ -43,6 +146,10 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
     :param stop_on_deadline: at `end_time`, stop the unfinished instances before firing the ``timeout`` event, so
         the run ends even if the task never resumes (the run operator's wait owns its deadline).
     """
+
+    kind = WORKFLOW
+    ids_kwarg = "workflow_instance_ids"
+    lookup_class = InstanceLookup
 
     def __init__(
         self,
@@ -56,45 +163,30 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
         stop_on_kill: bool = False,
         stop_on_deadline: bool = False,
     ) -> None:
-        super().__init__()
-        self.workflow_instance_ids = [int(i) for i in workflow_instance_ids]
-        self.end_time = float(end_time)
-        self.lookup = dict(lookup) if lookup else None
-        self.dataworks_conn_id = dataworks_conn_id
-        self.poll_interval = float(poll_interval)
-        self.retry_limit = int(retry_limit)
-        self.retry_delay = float(retry_delay)
+        super().__init__(
+            workflow_instance_ids,
+            end_time,
+            lookup=lookup,
+            dataworks_conn_id=dataworks_conn_id,
+            poll_interval=poll_interval,
+            retry_limit=retry_limit,
+            retry_delay=retry_delay,
+        )
         self.stop_on_kill = bool(stop_on_kill)
         self.stop_on_deadline = bool(stop_on_deadline)
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Classpath and JSON-primitive kwargs: enough to rebuild the same wait elsewhere."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "workflow_instance_ids": list(self.workflow_instance_ids),
-                "end_time": self.end_time,
-                "lookup": self.lookup,
-                "dataworks_conn_id": self.dataworks_conn_id,
-                "poll_interval": self.poll_interval,
-                "retry_limit": self.retry_limit,
-                "retry_delay": self.retry_delay,
-                "stop_on_kill": self.stop_on_kill,
-                "stop_on_deadline": self.stop_on_deadline,
-            },
-        )
+    @property
+    def workflow_instance_ids(self) -> list[int]:
+        """The workflow instances this wait is for (empty while a lookup finds one)."""
+        return self.instance_ids
 
-    def _hook(self) -> DataWorksHook:
-        return DataWorksHook(self.dataworks_conn_id, retry_limit=self.retry_limit, retry_delay=self.retry_delay)
+    def _kwargs(self) -> dict[str, Any]:
+        return {**super()._kwargs(), "stop_on_kill": self.stop_on_kill, "stop_on_deadline": self.stop_on_deadline}
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Yield exactly one event: success, failure, timeout or error, naming the instances it is about."""
-        event = await self._wait()
+    async def _on_event(self, event: dict[str, Any]) -> dict[str, Any]:
         if event.get("status") == TIMEOUT and self.stop_on_deadline:
             event["stopped_ids"] = await self._stop_at_deadline([int(i) for i in event.get("pending_ids") or []])
-        if self.workflow_instance_ids:
-            event.setdefault("workflow_instance_ids", list(self.workflow_instance_ids))
-        yield TriggerEvent(event)
+        return event
 
     async def _stop_at_deadline(self, instance_ids: list[int]) -> list[int]:
         """Stop what is still running at the deadline; the ids DataWorks confirmed (the worker retries the rest)."""
@@ -110,40 +202,47 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
         self.log.info("Deadline passed: stopped DataWorks workflow instances %s.", stopped)
         return stopped
 
-    async def _wait(self) -> dict[str, Any]:
-        """The whole wait, cut off at the deadline even while an API call or its retries are in flight."""
-        timed_out = {"status": TIMEOUT, "instances": [], "pending_ids": self.workflow_instance_ids}
-        remaining = self.end_time - time.time()
-        if remaining <= 0:
-            return timed_out
-        try:
-            async with asyncio.timeout(remaining):
-                return await self._poll_until_done()
-        except TimeoutError:
-            return timed_out
-        except (DataWorksAPIError, DataWorksConfigError) as err:
-            return error_event(err)
-
-    async def _poll_until_done(self) -> dict[str, Any]:
-        hook = self._hook()
-        await hook.aget_conn()
-        ids = self.workflow_instance_ids
-        if not ids and self.lookup:
-            found = await find_instance_when_created(
-                hook, InstanceLookup.from_dict(self.lookup), poll_interval=self.poll_interval, deadline=self.end_time
-            )
-            if "Id" not in found:
-                return found
-            if is_terminal(found):
-                return finished_event([found])
-            ids = [int(found["Id"])]
-            await asyncio.sleep(max(min(self.poll_interval, self.end_time - time.time()), 0.0))
-        return await wait_for_workflow_instances(hook, ids, poll_interval=self.poll_interval, deadline=self.end_time)
-
     async def on_kill(self) -> None:
         """A user killed the deferred task: stop the DataWorks instances this wait was started for."""
-        if not (self.stop_on_kill and self.workflow_instance_ids):
+        if not (self.stop_on_kill and self.instance_ids):
             return
-        stop = self._hook().astop_workflow_instances(self.workflow_instance_ids)
+        stop = self._hook().astop_workflow_instances(self.instance_ids)
         result = await asyncio.wait_for(stop, timeout=STOP_TIMEOUT_SECONDS)
-        self.log.info("Stopped DataWorks workflow instances %s: %s", self.workflow_instance_ids, result)
+        self.log.info("Stopped DataWorks workflow instances %s: %s", self.instance_ids, result)
+
+
+class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
+    """Wait until a task (node) instance is Success or Failure (WaitTrigger and the rest: keep waiting).
+
+    The node belongs to a DataWorks schedule, not to the Airflow task, so a kill or the deadline never stops it.
+
+    :param task_instance_ids: node instances to wait for; empty when `lookup` finds the instance.
+    :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
+    :param lookup: a `TaskInstanceLookup` as a dict (node, data date, types, scheduling time).
+    :param dataworks_conn_id: connection to use (looked up off the event loop).
+    :param poll_interval: seconds between polls of an unfinished instance.
+    """
+
+    kind = TASK
+    ids_kwarg = "task_instance_ids"
+    lookup_class = TaskInstanceLookup
+
+    def __init__(
+        self,
+        task_instance_ids: list[int],
+        end_time: float,
+        lookup: dict[str, Any] | None = None,
+        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        poll_interval: float = 300.0,
+        retry_limit: int = 5,
+        retry_delay: float = 2.0,
+    ) -> None:
+        super().__init__(
+            task_instance_ids,
+            end_time,
+            lookup=lookup,
+            dataworks_conn_id=dataworks_conn_id,
+            poll_interval=poll_interval,
+            retry_limit=retry_limit,
+            retry_delay=retry_delay,
+        )

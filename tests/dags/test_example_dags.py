@@ -75,3 +75,30 @@ def test_sensor_example(deferrable, run_dag, emulator_connection, caplog, capsys
     logs = capsys.readouterr().out + caplog.text
     assert "Pulled from XCom: DataWorks workflow instance 1001 (ods_orders_daily) of workflow 500 is Success" in logs
     assert logs.count(TRIGGER_RAN) == (2 if deferrable else 0)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["blocking", "deferrable"])
+def test_node_sensor_example(deferrable, run_dag, emulator_connection, caplog, capsys):
+    from datetime import timedelta
+
+    from airflow_provider_dataworks.dates import dataworks_zone
+
+    emu = emulator_connection
+    due = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    emu.add_scheduled_workflow(
+        900,
+        "ods_orders_hourly",
+        schedule="hourly",
+        at="00:00",
+        biz_dates=[(due.astimezone(dataworks_zone()).date() - timedelta(days=1)).isoformat()],
+        tasks=[{"name": "ods_orders_hourly", "task_id": 9001, "statuses": ["WaitTrigger", "Running", "Success"]}],
+    )
+    result = run_dag("example_dataworks_node_sensor", logical_date=due, configure=set_deferrable(deferrable))
+
+    assert result.state == "success", result
+    node = result.xcom("node_gate")
+    assert (node["TaskId"], node["Status"], node["TriggerTime"]) == (9001, "Success", int(due.timestamp() * 1000))
+    assert result.xcom("use_node") == f"{node['Id']}:Success"
+    logs = capsys.readouterr().out + caplog.text
+    assert "Pulled from XCom: DataWorks node ods_orders_hourly (9001)" in logs
+    assert logs.count(TRIGGER_RAN) == (1 if deferrable else 0)

@@ -43,6 +43,17 @@ def context(ti: FakeTaskInstance) -> dict[str, Any]:
     return {"ti": ti, "data_interval_end": DUE, "logical_date": DUE}
 
 
+@pytest.fixture(autouse=True)
+def no_failed_tasks() -> Any:
+    """Failure diagnostics (ListTaskInstances of a failed instance) find nothing: no network in unit tests."""
+
+    def nothing(self: DataWorksHook, **kwargs: Any) -> list[dict[str, Any]]:
+        return []
+
+    with mock.patch.object(DataWorksHook, "list_task_instances", nothing):
+        yield
+
+
 def sensor(**kwargs: Any) -> DataWorksWorkflowInstanceSensor:
     kwargs.setdefault("task_id", "wait_for_dw")
     if "workflow_id" not in kwargs:
