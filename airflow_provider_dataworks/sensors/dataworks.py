@@ -66,17 +66,43 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     kind: WaitKind
     trigger_class: type[DataWorksInstanceTrigger]
-    #: The argument naming the instance directly (for messages and validation).
+    #: The argument naming the instance directly, and the one naming what to look it up by.
     id_argument: str
+    lookup_argument: str
 
-    biz_date: Any
-    scheduled_time: Any
-    env_type: str | None
-    deferrable: bool
-    by_instance_id: bool
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self,
+        *,
+        instance_id: Any,
+        lookup_key: Any,
+        biz_date: Any = None,
+        instance_types: Sequence[str] = ("Normal",),
+        scheduled_time: Any = None,
+        project_id: int | str | None = None,
+        env_type: str | None = None,
+        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poke_interval: float = DEFAULT_POKE_INTERVAL,
+        api_retry_limit: int = 5,
+        api_retry_delay: float = 2.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(poke_interval=poke_interval, **kwargs)
+        self.by_instance_id = not is_blank(instance_id)
+        if self.by_instance_id == (not is_blank(lookup_key)):
+            raise DataWorksConfigError(
+                f"{type(self).__name__} {self.task_id!r}: give either {self.id_argument}, or {self.lookup_argument} "
+                "(with an optional biz_date), not both and not neither."
+            )
+        self.biz_date = biz_date
+        self.instance_types = check_instance_types(instance_types)
+        self.scheduled_time = scheduled_time
+        self.project_id = project_id
+        self.env_type = env_type
+        self.dataworks_conn_id = dataworks_conn_id
+        self.deferrable = deferrable
+        self.api_retry_limit = api_retry_limit
+        self.api_retry_delay = api_retry_delay
         self._found_instance_id: int | None = None
 
     def _given_id(self) -> Any:
@@ -244,42 +270,18 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
     kind = WORKFLOW
     trigger_class = DataWorksWorkflowInstanceTrigger
     id_argument = "workflow_instance_id"
+    lookup_argument = "workflow_id"
 
     def __init__(
         self,
         workflow_instance_id: int | str | None = None,
         *,
         workflow_id: int | str | None = None,
-        biz_date: Any = None,
-        instance_types: Sequence[str] = ("Normal",),
-        scheduled_time: Any = None,
-        project_id: int | str | None = None,
-        env_type: str | None = None,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poke_interval: float = DEFAULT_POKE_INTERVAL,
-        api_retry_limit: int = 5,
-        api_retry_delay: float = 2.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poke_interval=poke_interval, **kwargs)
-        self.by_instance_id = not is_blank(workflow_instance_id)
-        if self.by_instance_id == (not is_blank(workflow_id)):
-            raise DataWorksConfigError(
-                f"{type(self).__name__} {self.task_id!r}: give either workflow_instance_id, or workflow_id "
-                "(with an optional biz_date), not both and not neither."
-            )
+        super().__init__(instance_id=workflow_instance_id, lookup_key=workflow_id, **kwargs)
         self.workflow_instance_id = workflow_instance_id
         self.workflow_id = workflow_id
-        self.biz_date = biz_date
-        self.instance_types = check_instance_types(instance_types)
-        self.scheduled_time = scheduled_time
-        self.project_id = project_id
-        self.env_type = env_type
-        self.dataworks_conn_id = dataworks_conn_id
-        self.deferrable = deferrable
-        self.api_retry_limit = api_retry_limit
-        self.api_retry_delay = api_retry_delay
 
     def _given_id(self) -> Any:
         return self.workflow_instance_id
@@ -356,42 +358,18 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
     kind = TASK
     trigger_class = DataWorksTaskInstanceTrigger
     id_argument = "task_instance_id"
+    lookup_argument = "dataworks_task_id"
 
     def __init__(
         self,
         task_instance_id: int | str | None = None,
         *,
         dataworks_task_id: int | str | None = None,
-        biz_date: Any = None,
-        instance_types: Sequence[str] = ("Normal",),
-        scheduled_time: Any = None,
-        project_id: int | str | None = None,
-        env_type: str | None = None,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poke_interval: float = DEFAULT_POKE_INTERVAL,
-        api_retry_limit: int = 5,
-        api_retry_delay: float = 2.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poke_interval=poke_interval, **kwargs)
-        self.by_instance_id = not is_blank(task_instance_id)
-        if self.by_instance_id == (not is_blank(dataworks_task_id)):
-            raise DataWorksConfigError(
-                f"{type(self).__name__} {self.task_id!r}: give either task_instance_id, or dataworks_task_id "
-                "(the node's id, with an optional biz_date), not both and not neither."
-            )
+        super().__init__(instance_id=task_instance_id, lookup_key=dataworks_task_id, **kwargs)
         self.task_instance_id = task_instance_id
         self.dataworks_task_id = dataworks_task_id
-        self.biz_date = biz_date
-        self.instance_types = check_instance_types(instance_types)
-        self.scheduled_time = scheduled_time
-        self.project_id = project_id
-        self.env_type = env_type
-        self.dataworks_conn_id = dataworks_conn_id
-        self.deferrable = deferrable
-        self.api_retry_limit = api_retry_limit
-        self.api_retry_delay = api_retry_delay
 
     def _given_id(self) -> Any:
         return self.task_instance_id
