@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
@@ -24,52 +24,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class InstanceLookup:
+@dataclass(frozen=True, kw_only=True)
+class _Lookup:
     """What identifies the instance to wait for, as plain values (it travels in trigger kwargs).
 
     :param biz_date: the data date as DataWorks' BizDate (epoch ms).
-    :param scheduled_time: an explicit scheduling time (epoch ms) the instance must have.
-    :param due_time: when the Airflow run is due (its data interval's end, epoch ms): picks among several.
-    """
-
-    workflow_id: int
-    biz_date: int
-    project_id: int
-    env_type: str
-    instance_types: tuple[str, ...] = ("Normal",)
-    scheduled_time: int | None = None
-    due_time: int | None = None
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> InstanceLookup:
-        """Rebuild from `as_dict()` (a trigger's kwargs)."""
-        return cls(**{**values, "instance_types": tuple(values.get("instance_types") or ("Normal",))})
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-primitive form for trigger kwargs."""
-        return {**asdict(self), "instance_types": list(self.instance_types)}
-
-    def describe(self) -> str:
-        """`workflow 501 (data date 2025-01-15, Normal)` for logs and messages."""
-        types = "/".join(self.instance_types)
-        text = f"workflow {self.workflow_id} (data date {format_biz_date(self.biz_date)}, {types}"
-        if self.scheduled_time is not None:
-            text += f", scheduled at {format_epoch_ms(self.scheduled_time)}"
-        return text + ")"
-
-
-@dataclass(frozen=True)
-class TaskInstanceLookup:
-    """What identifies the node instance to wait for, as plain values (it travels in trigger kwargs).
-
-    :param task_id: the node's id (`TaskId`), not an instance id.
-    :param biz_date: the data date as DataWorks' Bizdate (epoch ms).
     :param scheduled_time: an explicit scheduling time (`TriggerTime`, epoch ms) the instance must have.
     :param due_time: when the Airflow run is due (its data interval's end, epoch ms): picks among several.
     """
 
-    task_id: int
     biz_date: int
     project_id: int
     env_type: str
@@ -78,7 +41,7 @@ class TaskInstanceLookup:
     due_time: int | None = None
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TaskInstanceLookup:
+    def from_dict(cls, values: dict[str, Any]) -> Self:
         """Rebuild from `as_dict()` (a trigger's kwargs)."""
         return cls(**{**values, "instance_types": tuple(values.get("instance_types") or ("Normal",))})
 
@@ -86,13 +49,37 @@ class TaskInstanceLookup:
         """JSON-primitive form for trigger kwargs."""
         return {**asdict(self), "instance_types": list(self.instance_types)}
 
+    def subject(self) -> str:
+        """What is looked up, e.g. `workflow 501`."""
+        raise NotImplementedError
+
     def describe(self) -> str:
-        """`node 11 (data date 2025-01-15, Normal)` for logs and messages."""
+        """`workflow 501 (data date 2025-01-15, Normal)` for logs and messages."""
         types = "/".join(self.instance_types)
-        text = f"node {self.task_id} (data date {format_biz_date(self.biz_date)}, {types}"
+        text = f"{self.subject()} (data date {format_biz_date(self.biz_date)}, {types}"
         if self.scheduled_time is not None:
             text += f", scheduled at {format_epoch_ms(self.scheduled_time)}"
         return text + ")"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceLookup(_Lookup):
+    """A workflow's instance of a data date."""
+
+    workflow_id: int
+
+    def subject(self) -> str:
+        return f"workflow {self.workflow_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskInstanceLookup(_Lookup):
+    """A node's instance of a data date; `task_id` is the node's id (`TaskId`), not an instance id."""
+
+    task_id: int
+
+    def subject(self) -> str:
+        return f"node {self.task_id}"
 
 
 def check_instance_types(values: Any) -> tuple[str, ...]:
