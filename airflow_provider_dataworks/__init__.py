@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place: the build and the provider metadata read it
 
 _MODULE = "airflow_provider_dataworks"
 _INTEGRATION = "Alibaba Cloud DataWorks"
@@ -57,6 +57,7 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-dataworks",
         "name": _INTEGRATION,
         "description": "Wait for, start and inspect Alibaba Cloud DataWorks workflow instances.",
+        "versions": [__version__],
         "integrations": [
             {
                 "integration-name": _INTEGRATION,

@@ -40,6 +40,7 @@ def test_package_name_and_version() -> None:
     assert info["package-name"] == "airflow-provider-dataworks"
     assert info["name"] == "Alibaba Cloud DataWorks"
     assert airflow_provider_dataworks.__version__.count(".") == 2
+    assert info["versions"] == [airflow_provider_dataworks.__version__]
 
 
 def test_connection_type_points_at_the_hook() -> None:
