@@ -8,47 +8,112 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place: the build and the provider metadata read it
 
 _MODULE = "airflow_provider_dataworks"
 _INTEGRATION = "Alibaba Cloud DataWorks"
 
 
-def _text_field(label: str, description: str, *, secret: bool = False) -> dict[str, Any]:
-    """Describe one connection extra for the Airflow 3 connection form."""
-    schema: dict[str, Any] = {"type": ["string", "null"]}
+# The form's choices, as hooks/connection.py validates them (a test keeps both equal). Not imported from there:
+# Airflow reads this module while its configuration loads, before the hook's imports of Airflow can run.
+_AUTH_TYPES = ("access_key", "sts", "ram_role_arn", "ecs_ram_role", "oidc_role_arn", "default")
+_NETWORKS = ("public", "vpc")
+_PROTOCOLS = ("https", "http")
+_ENV_TYPES = ("Prod", "Dev")
+
+#: Common DataWorks regions, offered as suggestions (any region id is accepted).
+_REGION_EXAMPLES = [
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-beijing",
+    "cn-shenzhen",
+    "cn-zhangjiakou",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-southeast-1",
+    "ap-southeast-5",
+    "eu-central-1",
+    "us-west-1",
+]
+
+
+def _field(
+    label: str,
+    description: str,
+    *,
+    kind: str = "string",
+    secret: bool = False,
+    choices: dict[str, str] | None = None,
+    examples: list[str] | None = None,
+) -> dict[str, Any]:
+    """Describe one connection extra for the Airflow 3 form: a JSON-schema (enum for a drop-down) plus texts."""
+    schema: dict[str, Any] = {"type": [kind, "null"]}
     if secret:
         schema["format"] = "password"
+    if choices:
+        schema["enum"] = [None, *choices]  # null: left unset, the documented default applies
+        schema["values_display"] = choices
+    if examples:
+        schema["examples"] = examples
     return {"label": label, "description": description, "schema": schema}
 
 
 def _conn_fields() -> dict[str, dict[str, Any]]:
-    """Connection extras shown in the Airflow 3 form (Airflow 2 reads the hook's classmethods instead)."""
+    """Connection extras shown in the Airflow 3 form, most used first (Airflow 2 reads the hook's classmethods)."""
+
+    def choices(values: tuple[str, ...], labels: dict[str, str]) -> dict[str, str]:
+        return {value: labels.get(value, value) for value in values}
+
     return {
-        "region_id": _text_field("Region", "Region id, e.g. cn-hangzhou. Required unless Endpoint is set."),
-        "auth_type": _text_field(
+        "region_id": _field(
+            "Region", "Region id, e.g. cn-hangzhou. Required unless Endpoint is set.", examples=_REGION_EXAMPLES
+        ),
+        "project_id": _field("Workspace id", "Default DataWorks workspace (project) id, e.g. 12345.", kind="integer"),
+        "env_type": _field(
+            "Environment",
+            "Default environment of operators and sensors; Prod when unset.",
+            choices=choices(_ENV_TYPES, {"Prod": "Prod (production)", "Dev": "Dev (development)"}),
+        ),
+        "auth_type": _field(
             "Auth type",
-            "access_key (default), sts, ram_role_arn, ecs_ram_role, oidc_role_arn or default.",
+            "How to authenticate; when unset, access_key if AccessKey ID is set, else default.",
+            choices=choices(
+                _AUTH_TYPES,
+                {
+                    "access_key": "access_key: AccessKey ID and Secret",
+                    "sts": "sts: STS AccessKey and token",
+                    "ram_role_arn": "ram_role_arn: assume a RAM role with the AccessKey",
+                    "ecs_ram_role": "ecs_ram_role: the ECS instance's RAM role",
+                    "oidc_role_arn": "oidc_role_arn: OIDC role (RRSA on ACK)",
+                    "default": "default: the credentials default chain",
+                },
+            ),
         ),
-        "security_token": _text_field("STS token", "Security token for auth_type sts.", secret=True),
-        "role_arn": _text_field("Role ARN", "RAM role to assume (ram_role_arn, oidc_role_arn)."),
-        "role_session_name": _text_field("Role session name", "Session name when assuming a role."),
-        "external_id": _text_field("External id", "External id for ram_role_arn."),
-        "policy": _text_field("Policy", "Optional policy JSON narrowing the assumed role."),
-        "role_name": _text_field("ECS role name", "Instance RAM role for ecs_ram_role."),
-        "oidc_provider_arn": _text_field("OIDC provider ARN", "For oidc_role_arn (RRSA on ACK)."),
-        "oidc_token_file": _text_field("OIDC token file", "Path of the OIDC token file for oidc_role_arn."),
-        "network": _text_field("Network", "public (default) or vpc."),
-        "protocol": _text_field("Protocol", "https (default); http only for the local emulator."),
-        "project_id": _text_field("Workspace id", "Default DataWorks workspace (project) id."),
-        "env_type": _text_field("Environment", "Prod (default) or Dev."),
-        "timezone": _text_field(
+        "security_token": _field("STS token", "Security token for auth type sts.", secret=True),
+        "role_arn": _field("Role ARN", "RAM role to assume (ram_role_arn, oidc_role_arn)."),
+        "role_session_name": _field("Role session name", "Session name when assuming a role."),
+        "external_id": _field("External id", "External id for ram_role_arn."),
+        "policy": _field("Policy", "Optional policy JSON narrowing the assumed role."),
+        "role_name": _field("ECS role name", "Instance RAM role for ecs_ram_role (discovered when unset)."),
+        "oidc_provider_arn": _field("OIDC provider ARN", "For oidc_role_arn (RRSA on ACK)."),
+        "oidc_token_file": _field("OIDC token file", "Path of the OIDC token file for oidc_role_arn."),
+        "network": _field(
+            "Network",
+            "Endpoint network; public when unset.",
+            choices=choices(_NETWORKS, {"public": "public", "vpc": "vpc (dataworks-vpc.<region>.aliyuncs.com)"}),
+        ),
+        "protocol": _field(
+            "Protocol",
+            "https when unset; http only for the local emulator.",
+            choices=choices(_PROTOCOLS, {"http": "http (local emulator only)"}),
+        ),
+        "timezone": _field(
             "DataWorks time zone",
-            "IANA zone DataWorks schedules in, for data dates (default Asia/Shanghai, UTC+8).",
+            "IANA zone DataWorks schedules in, for data dates; Asia/Shanghai (UTC+8) when unset.",
         ),
-        "connect_timeout": _text_field("Connect timeout (s)", "Seconds to wait for a TCP connection."),
-        "read_timeout": _text_field("Read timeout (s)", "Seconds to wait for a response."),
-        "console_url": _text_field(
+        "connect_timeout": _field("Connect timeout (s)", "Seconds to wait for a TCP connection.", kind="number"),
+        "read_timeout": _field("Read timeout (s)", "Seconds to wait for a response.", kind="number"),
+        "console_url": _field(
             "Console URL template",
             "Extra link template with {region}, {project_id}, {env}, {workflow_instance_id}.",
         ),
@@ -61,6 +126,7 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-dataworks",
         "name": _INTEGRATION,
         "description": "Wait for, start and inspect Alibaba Cloud DataWorks workflow instances.",
+        "versions": [__version__],
         "integrations": [
             {
                 "integration-name": _INTEGRATION,
@@ -87,9 +153,11 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "placeholders": {
                         "host": "optional, e.g. dataworks.cn-hangzhou.aliyuncs.com",
+                        "login": "AccessKey ID, e.g. LTAI5t...",
                         "region_id": "cn-hangzhou",
-                        "auth_type": "access_key",
+                        "project_id": "12345",
                         "env_type": "Prod",
+                        "auth_type": "access_key",
                     },
                 },
             }

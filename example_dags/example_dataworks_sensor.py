@@ -15,7 +15,11 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
+try:  # Airflow 3
+    from airflow.sdk import DAG, Param, task
+except ImportError:  # Airflow 2
+    from airflow.decorators import task
+    from airflow.models import DAG, Param
 
 from airflow_provider_dataworks.dates import format_biz_date
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor

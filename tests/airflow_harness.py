@@ -20,20 +20,25 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-__all__ = ["AirflowDbInfo", "DagRunResult", "DagRunner", "prepare_worker_db"]
+__all__ = ["AIRFLOW_3", "AirflowDbInfo", "DagRunResult", "DagRunner", "prepare_worker_db"]
 
 _MISSING: Any = object()
+
+#: True on Airflow 3.x, False on 2.x; read from the distribution metadata so nothing imports Airflow.
+AIRFLOW_3 = int(version("apache-airflow").split(".")[0]) >= 3
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,7 +108,13 @@ def prepare_worker_db(*, template_dir: Path, worker_db: Path) -> AirflowDbInfo:
 
             _remove_sqlite_files(worker_db)
             t_migrate = time.perf_counter()
+            root = logging.getLogger()
+            root_level, root_handlers = root.level, list(root.handlers)
             db.initdb()  # what `airflow db migrate` does on an empty DB (ORM create_all + stamp)
+            # Airflow 2's migration env loads alembic.ini's logging config (root at WARN, a stderr handler), which
+            # would hide the INFO records tests read from caplog in this worker only.
+            root.setLevel(root_level)
+            root.handlers[:] = root_handlers
             migrate_seconds = time.perf_counter() - t_migrate
             settings.engine.dispose()
             for stale in template_dir.glob("airflow-*.db"):
@@ -154,23 +165,24 @@ class DagRunResult:
         Raises ``KeyError`` (listing the keys that do exist) if there is none, unless
         ``default`` is given.
         """
-        from airflow.models.xcom import XComModel
-        from airflow.sdk.serde import deserialize
         from airflow.utils.session import create_session
 
+        query = {"run_id": self.run_id, "dag_ids": self.dag_id, "task_ids": task_id, "key": key}
         with create_session() as session:
-            row = session.scalars(
-                XComModel.get_many(
-                    run_id=self.run_id,
-                    dag_ids=self.dag_id,
-                    task_ids=task_id,
-                    key=key,
-                    map_indexes=map_index,
-                )
-            ).first()
-            # Values written through the Execution API are serde-encoded JSON; decode like
-            # BaseXCom.deserialize_value does in a task (tuples, datetimes, ... round-trip).
-            value = _MISSING if row is None else deserialize(row.value)
+            if AIRFLOW_3:
+                from airflow.models.xcom import XComModel
+                from airflow.sdk.serde import deserialize
+
+                row = session.scalars(XComModel.get_many(**query, map_indexes=map_index)).first()
+                # Values written through the Execution API are serde-encoded JSON; decode like
+                # BaseXCom.deserialize_value does in a task (tuples, datetimes, ... round-trip).
+                value = _MISSING if row is None else deserialize(row.value)
+            else:
+                from airflow.models.xcom import XCom
+
+                row = XCom.get_many(**query, map_indexes=map_index, session=session).first()
+                # Airflow 2's XCom model deserializes its value when the row is loaded.
+                value = _MISSING if row is None else row.value
         if value is _MISSING:
             if default is not _MISSING:
                 return default
@@ -182,9 +194,10 @@ class DagRunResult:
 
     def xcom_keys(self, task_id: str) -> list[str]:
         """All XCom keys ``task_id`` pushed in this run (e.g. ``return_value``, ``_link_*``)."""
-        from airflow.models.xcom import XComModel
         from airflow.utils.session import create_session
         from sqlalchemy import select
+
+        XComModel = _xcom_model()
 
         with create_session() as session:
             return sorted(
@@ -200,13 +213,51 @@ class DagRunResult:
             )
 
 
+def _xcom_model() -> Any:
+    """The XCom table's ORM class (``XComModel`` on Airflow 3, ``XCom`` on 2)."""
+    if AIRFLOW_3:
+        from airflow.models.xcom import XComModel
+
+        return XComModel
+    from airflow.models.xcom import XCom
+
+    return XCom
+
+
+class _NoEcho(logging.StreamHandler):  # type: ignore[type-arg]
+    """Takes the place of the stdout handler Airflow 2's dag.test() adds to the task logger."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Drop the record: pytest's caplog already has it."""
+
+
+def _quiet_airflow2_stdout_echo() -> None:
+    """Keep Airflow 2 log records out of stdout, where they would be counted twice (caplog has them).
+
+    Airflow 2 echoes every record to stdout from the root logger, and dag.test() adds its own stdout handler to the
+    task logger once per process, bound to the first test's captured (then closed) stdout.
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if type(handler).__name__ == "RedirectStdHandler":
+            root.removeHandler(handler)
+    task_logger = logging.getLogger("airflow.task")
+    for handler in list(task_logger.handlers):
+        if isinstance(handler, logging.StreamHandler):
+            task_logger.removeHandler(handler)
+    task_logger.addHandler(_NoEcho())
+
+
 _last_now: datetime | None = None
 
 
 def _unique_now() -> datetime:
     """Strictly increasing "now" (UTC) per process, so every run gets its own run id."""
     global _last_now
-    from airflow.sdk import timezone
+    if AIRFLOW_3:
+        from airflow.sdk import timezone
+    else:
+        from airflow.utils import timezone
 
     now = timezone.utcnow()
     if _last_now is not None and now <= _last_now:
@@ -230,6 +281,10 @@ class DagRunner:
     # -- DAG lookup -------------------------------------------------------------------------
 
     def _bag(self, path: Path):
+        if not AIRFLOW_3:
+            from airflow.models.dagbag import DagBag
+
+            return DagBag(dag_folder=path, include_examples=False)
         from airflow.dag_processing.dagbag import BundleDagBag
 
         return BundleDagBag(dag_folder=path, bundle_path=self.dags_folder, bundle_name=self.BUNDLE_NAME)
@@ -276,6 +331,8 @@ class DagRunner:
         """
         from airflow import settings
 
+        if not AIRFLOW_3:
+            _quiet_airflow2_stdout_echo()
         dag = self.load_dag(dag_id)
         if configure is not None:
             configure(dag)  # e.g. switch a task to deferrable mode for this run only
@@ -283,10 +340,13 @@ class DagRunner:
         if logical_date is _MISSING:
             logical_date = run_after
         t0 = time.perf_counter()
+        # Airflow 2 has no run_after: its run id comes from the (unique by default) logical date.
+        dates = (
+            {"logical_date": logical_date, "run_after": run_after} if AIRFLOW_3 else {"execution_date": logical_date}
+        )
         try:
             dr = dag.test(
-                logical_date=logical_date,
-                run_after=run_after,
+                **dates,
                 run_conf=run_conf,
                 conn_file_path=os.fspath(conn_file_path) if conn_file_path else None,
                 variable_file_path=os.fspath(variable_file_path) if variable_file_path else None,

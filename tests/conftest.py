@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest  # does not import airflow
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
-#: Root of all test state (gitignored). Delete it to force a rebuild of the DB template.
-TEST_AIRFLOW_ROOT = REPO_ROOT / ".test-airflow"
+AIRFLOW_MAJOR = version("apache-airflow").split(".")[0]
+#: Root of all test state (gitignored), one per Airflow line (Airflow 2 writes an airflow.cfg into its home).
+#: Delete it to force a rebuild of the DB template.
+TEST_AIRFLOW_ROOT = REPO_ROOT / ".test-airflow" / f"airflow{AIRFLOW_MAJOR}"
 #: The Airflow dags folder (the "dags-folder" bundle) used by DAG-run tests.
 DAGS_FOLDER = TESTS_DIR / "dags" / "dag_files"
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -40,7 +43,7 @@ AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(AIRFLOW_HOME),
-        "AIRFLOW_CONFIG": str(AIRFLOW_HOME / "airflow.cfg"),  # never written by Airflow 3.3
+        "AIRFLOW_CONFIG": str(AIRFLOW_HOME / "airflow.cfg"),  # written by Airflow 2 only
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_DB}",

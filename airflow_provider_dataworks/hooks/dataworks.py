@@ -96,21 +96,34 @@ class DataWorksHook(BaseHook):
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Airflow 2 connection form: one widget per extra (wtforms is imported only here)."""
+        """Airflow 2 connection form: one widget per extra, choices checked on save (wtforms is imported only here).
+
+        Airflow 2 accepts only text, password, integer and boolean fields here (a SelectField makes it drop the
+        hook), so a choice is a text field whose validator accepts only the listed values or nothing.
+        """
         from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
         from flask_babel import lazy_gettext
         from wtforms import PasswordField, StringField
+        from wtforms.validators import AnyOf, Optional
 
         from airflow_provider_dataworks import get_provider_info
 
         fields = get_provider_info()["connection-types"][0]["conn-fields"]
         widgets: dict[str, Any] = {}
         for name, spec in fields.items():
-            secret = spec["schema"].get("format") == "password"
-            field_class, widget = (
-                (PasswordField, BS3PasswordFieldWidget) if secret else (StringField, BS3TextFieldWidget)
-            )
-            widgets[name] = field_class(lazy_gettext(spec["label"]), widget=widget(), description=spec["description"])
+            schema, label, description = spec["schema"], lazy_gettext(spec["label"]), spec["description"]
+            if schema.get("format") == "password":
+                widgets[name] = PasswordField(label, widget=BS3PasswordFieldWidget(), description=description)
+            elif "enum" in schema:
+                values = [value for value in schema["enum"] if value is not None]
+                widgets[name] = StringField(
+                    label,
+                    widget=BS3TextFieldWidget(),
+                    validators=[Optional(), AnyOf(values)],
+                    description=f"{description} One of: {', '.join(values)}.",
+                )
+            else:
+                widgets[name] = StringField(label, widget=BS3TextFieldWidget(), description=description)
         return widgets
 
     @property

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from airflow.sdk import Connection
+from airflow_compat import Connection
 
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
 from airflow_provider_dataworks.hooks.connection import DEFAULT_CONSOLE_URL, ConnectionSettings

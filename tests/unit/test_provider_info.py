@@ -8,9 +8,12 @@ import pytest
 
 import airflow_provider_dataworks
 from airflow_provider_dataworks import get_provider_info
+from airflow_provider_dataworks.hooks.connection import AUTH_TYPES, ENV_TYPES, NETWORKS, PROTOCOLS
 
-EXTRAS = (
+EXTRAS = (  # the form's order: the most used first
     "region_id",
+    "project_id",
+    "env_type",
     "auth_type",
     "security_token",
     "role_arn",
@@ -22,13 +25,13 @@ EXTRAS = (
     "oidc_token_file",
     "network",
     "protocol",
-    "project_id",
-    "env_type",
     "timezone",
     "connect_timeout",
     "read_timeout",
     "console_url",
 )
+CHOICES = {"auth_type": AUTH_TYPES, "env_type": ENV_TYPES, "network": NETWORKS, "protocol": PROTOCOLS}
+NUMBERS = {"project_id": "integer", "connect_timeout": "number", "read_timeout": "number"}
 
 
 def connection_type() -> dict:
@@ -41,6 +44,7 @@ def test_package_name_and_version() -> None:
     assert info["package-name"] == "airflow-provider-dataworks"
     assert info["name"] == "Alibaba Cloud DataWorks"
     assert airflow_provider_dataworks.__version__.count(".") == 2
+    assert info["versions"] == [airflow_provider_dataworks.__version__]
 
 
 def test_connection_type_points_at_the_hook() -> None:
@@ -59,7 +63,23 @@ def test_conn_fields_cover_every_documented_extra() -> None:
     for name, spec in fields.items():
         assert spec["label"], name
         assert spec["description"], name
-        assert spec["schema"]["type"] == ["string", "null"], name
+        assert spec["schema"]["type"] == [NUMBERS.get(name, "string"), "null"], name
+
+
+def test_choices_are_drop_downs_of_exactly_what_the_connection_accepts() -> None:
+    fields = connection_type()["conn-fields"]
+    for name, spec in fields.items():
+        schema = spec["schema"]
+        if name not in CHOICES:
+            assert "enum" not in schema, name
+            continue
+        assert schema["enum"] == [None, *CHOICES[name]], name  # null: unset, the documented default applies
+        assert set(schema["values_display"]) == set(CHOICES[name]), name
+
+
+def test_region_suggests_examples() -> None:
+    examples = connection_type()["conn-fields"]["region_id"]["schema"]["examples"]
+    assert examples[0] == "cn-hangzhou" and "cn-shanghai" in examples
 
 
 def test_only_the_sts_token_is_a_password_field() -> None:
@@ -73,6 +93,8 @@ def test_ui_field_behaviour() -> None:
     assert behaviour["hidden-fields"] == ["schema", "port"]
     assert behaviour["relabeling"] == {"login": "AccessKey ID", "password": "AccessKey Secret", "host": "Endpoint"}
     assert behaviour["placeholders"]["region_id"] == "cn-hangzhou"
+    assert behaviour["placeholders"]["auth_type"] == "access_key"
+    assert behaviour["placeholders"]["env_type"] == "Prod"
 
 
 def test_modules_and_links_listed_in_provider_info_exist() -> None:
@@ -98,10 +120,16 @@ def test_airflow2_ui_field_behaviour_uses_snake_case_keys() -> None:
 def test_airflow2_connection_form_widgets() -> None:
     pytest.importorskip("flask_appbuilder")
     pytest.importorskip("wtforms")
-    from wtforms import PasswordField
+    from wtforms import PasswordField, StringField
+    from wtforms.validators import AnyOf
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 
     widgets = DataWorksHook.get_connection_form_widgets()
     assert tuple(widgets) == EXTRAS
     assert widgets["security_token"].field_class is PasswordField
+    # Airflow 2 drops a hook whose form uses any other field class (e.g. SelectField).
+    assert {w.field_class for name, w in widgets.items() if name != "security_token"} == {StringField}
+    for name, values in CHOICES.items():
+        (any_of,) = [v for v in widgets[name].kwargs["validators"] if isinstance(v, AnyOf)]
+        assert list(any_of.values) == list(values), name

@@ -10,7 +10,7 @@ from unittest import mock
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
+from airflow_compat import SENSOR_SLEEP, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from airflow_provider_dataworks import exceptions as exc
 from airflow_provider_dataworks._compat import AirflowFailException
@@ -280,7 +280,7 @@ def test_lookup_without_any_workspace_is_a_config_error(
 def test_execute_poke_mode_waits_then_returns_the_instance(context: dict[str, Any]) -> None:
     with (
         patch_get(instance(7, "Running"), instance(7, "Success")),
-        mock.patch("airflow.sdk.bases.sensor.time.sleep") as sleep,
+        mock.patch(SENSOR_SLEEP) as sleep,
     ):
         assert sensor(poke_interval=42).execute(context) == instance(7, "Success")
     sleep.assert_called_once_with(42)

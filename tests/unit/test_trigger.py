@@ -98,7 +98,7 @@ def test_defaults_round_trip() -> None:
 
 
 def test_airflow_serde_accepts_the_kwargs() -> None:
-    from airflow.sdk.serde import deserialize, serialize
+    from airflow_compat import deserialize, serialize
 
     _, kwargs = trigger(
         lookup={"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 1, "env_type": "Dev"}

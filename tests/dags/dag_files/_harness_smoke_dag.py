@@ -13,8 +13,13 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import DAG, BaseHook, BaseOperator
+try:  # Airflow 3
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.sdk import DAG, BaseHook, BaseOperator
+except ImportError:  # Airflow 2
+    from airflow.hooks.base import BaseHook
+    from airflow.models import DAG, BaseOperator
+    from airflow.operators.python import PythonOperator
 
 
 def _push(**context):

@@ -9,7 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, task
+try:  # Airflow 3
+    from airflow.sdk import DAG, task
+except ImportError:  # Airflow 2
+    from airflow.decorators import task
+    from airflow.models import DAG
 
 from airflow_provider_dataworks.sensors.dataworks import DataWorksTaskInstanceSensor
 
