@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from airflow_harness import AIRFLOW_3
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -53,8 +54,11 @@ def test_run_workflow_example(deferrable, run_dag, emulator_connection, caplog, 
 def test_sensor_example(deferrable, run_dag, emulator_connection, caplog, capsys):
     emu = emulator_connection
     logical_date = datetime.now(UTC)
-    # The example names no date: a manual run due now waits for the instance of the day before, in UTC+8.
-    data_date = logical_date.astimezone(timezone(timedelta(hours=8))).date() - timedelta(days=1)
+    # The example names no date: the run waits for the instance of the day before its data interval ends, in
+    # UTC+8. A manual @daily run ends now on Airflow 3 (CronTriggerTimetable), and at the last midnight UTC on
+    # Airflow 2 (its data-interval timetable infers the latest complete day).
+    due = logical_date if AIRFLOW_3 else logical_date.replace(hour=0, minute=0, second=0, microsecond=0)
+    data_date = due.astimezone(timezone(timedelta(hours=8))).date() - timedelta(days=1)
     emu.add_workflow_instance(
         id=1001,
         workflow_id=500,
@@ -84,7 +88,9 @@ def test_node_sensor_example(deferrable, run_dag, emulator_connection, caplog, c
     from airflow_provider_dataworks.dates import dataworks_zone
 
     emu = emulator_connection
-    due = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    # A different hour per mode: Airflow 2's dag.test() cannot reuse a logical date in one metadata DB.
+    hours_ago = 2 if deferrable else 1
+    due = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours_ago)
     emu.add_scheduled_workflow(
         900,
         "ods_orders_hourly",

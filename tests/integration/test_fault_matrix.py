@@ -82,7 +82,7 @@ def make_operator(**kwargs: Any) -> DataWorksRunWorkflowOperator:
 
 def run_task(mode: str, ti: FakeTaskInstance, **kwargs: Any) -> tuple[str, str]:
     """Run one try like Airflow would: blocking, or deferred (trigger, then a fresh operator resumes)."""
-    from airflow.sdk.exceptions import TaskDeferred
+    from airflow_compat import TaskDeferred
 
     context: Any = {"ti": ti}
     try:
@@ -337,7 +337,7 @@ def test_kill_during_creation_stops_the_run_once_created(emu, record_property) -
 
 
 def test_kill_while_deferred_stops_the_run(emu, record_property) -> None:
-    from airflow.sdk.exceptions import TaskDeferred
+    from airflow_compat import TaskDeferred
 
     ti, _ = scenario(emu, "timeout")
     started = time.time()

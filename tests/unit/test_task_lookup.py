@@ -13,7 +13,7 @@ from unittest import mock
 
 import pendulum
 import pytest
-from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
+from airflow_compat import SENSOR_SLEEP, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from airflow_provider_dataworks import exceptions as exc
 from airflow_provider_dataworks._compat import AirflowException, AirflowFailException
@@ -263,7 +263,7 @@ def test_failure_without_a_readable_log_still_fails(context: dict[str, Any], api
 
 def test_execute_poke_mode_waits_through_wait_trigger(context: dict[str, Any], api: mock.Mock) -> None:
     answers(api.get, node(77, "WaitTrigger"), node(77, "Running"), node(77, "Success"))
-    with mock.patch("airflow.sdk.bases.sensor.time.sleep") as sleep:
+    with mock.patch(SENSOR_SLEEP) as sleep:
         assert sensor(poke_interval=5).execute(context) == node(77, "Success")
     assert sleep.call_count == 2
     assert api.get.call_count == 3  # one API call per poke

@@ -113,7 +113,7 @@ def test_serialize_round_trip_with_plain_kwargs_and_no_secrets(dataworks_conn: d
 
 
 def test_airflow_serde_accepts_the_kwargs() -> None:
-    from airflow.sdk.serde import deserialize, serialize
+    from airflow_compat import deserialize, serialize
 
     _, kwargs = trigger(task_instance_ids=[], lookup=LOOKUP).serialize()
     assert deserialize(serialize(kwargs)) == kwargs
@@ -256,7 +256,8 @@ async def test_on_kill_never_stops_the_node_or_calls_the_api() -> None:
         mock.patch.object(DataWorksHook, "call", autospec=True) as call,
     ):
         t = trigger(task_instance_ids=[77, 78])
-        await t.on_kill()
+        if hasattr(t, "on_kill"):  # Airflow 3.3+ calls it on a user kill; Airflow 2 has no such hook
+            await t.on_kill()
         await t.cleanup()
     stop.assert_not_called()
     acall.assert_not_called()
