@@ -44,6 +44,7 @@ def _field(
     kind: str = "string",
     secret: bool = False,
     choices: dict[str, str] | None = None,
+    unset: str | None = None,
     examples: list[str] | None = None,
 ) -> dict[str, Any]:
     """Describe one connection extra for the Airflow 3 form: a JSON-schema (enum for a drop-down) plus texts."""
@@ -52,7 +53,7 @@ def _field(
         schema["format"] = "password"
     if choices:
         schema["enum"] = [None, *choices]  # null: left unset, the documented default applies
-        schema["values_display"] = choices
+        schema["values_display"] = {**choices, "null": unset or "(default)"}  # the UI labels null as "null"
     if examples:
         schema["examples"] = examples
     return {"label": label, "description": description, "schema": schema}
@@ -73,6 +74,7 @@ def _conn_fields() -> dict[str, dict[str, Any]]:
             "Environment",
             "Default environment of operators and sensors; Prod when unset.",
             choices=choices(_ENV_TYPES, {"Prod": "Prod (production)", "Dev": "Dev (development)"}),
+            unset="Prod (default)",
         ),
         "auth_type": _field(
             "Auth type",
@@ -88,6 +90,7 @@ def _conn_fields() -> dict[str, dict[str, Any]]:
                     "default": "default: the credentials default chain",
                 },
             ),
+            unset="automatic: access_key with an AccessKey ID, else default",
         ),
         "security_token": _field("STS token", "Security token for auth type sts.", secret=True),
         "role_arn": _field("Role ARN", "RAM role to assume (ram_role_arn, oidc_role_arn)."),
@@ -101,11 +104,13 @@ def _conn_fields() -> dict[str, dict[str, Any]]:
             "Network",
             "Endpoint network; public when unset.",
             choices=choices(_NETWORKS, {"public": "public", "vpc": "vpc (dataworks-vpc.<region>.aliyuncs.com)"}),
+            unset="public (default)",
         ),
         "protocol": _field(
             "Protocol",
             "https when unset; http only for the local emulator.",
             choices=choices(_PROTOCOLS, {"http": "http (local emulator only)"}),
+            unset="https (default)",
         ),
         "timezone": _field(
             "DataWorks time zone",

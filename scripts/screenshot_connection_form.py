@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-WIDTH, HEIGHT = 1280, 1900
+WIDTH, HEIGHT = 1280, 1400
 
 
 def free_port() -> int:
@@ -82,9 +82,40 @@ class Page:
                 raise SystemExit(f"timed out waiting for: {expression}")
             await asyncio.sleep(0.3)
 
+    async def click(self, element: str) -> None:
+        """A real mouse click in the middle of the element that the JS expression ``element`` finds."""
+        box = await self.js(
+            f"(() => {{ const r = {element}.getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        for kind in ("mousePressed", "mouseReleased"):
+            await self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+
     async def key(self, key: str, code: int) -> None:
         for kind in ("keyDown", "keyUp"):
             await self.send("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code)
+
+
+async def open_form(page: Page, base: str) -> None:
+    """Open Add Connection, fill in a connection id and choose the DataWorks type."""
+    await page.send("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False)
+    await page.send("Page.navigate", url=f"{base}/connections")
+    button = "[...document.querySelectorAll('button')].find(b => b.textContent.includes('Add Connection'))"
+    await page.wait_js(f"!!{button}")
+    await page.js(f"{button}.click()")
+    inputs = "document.querySelectorAll('[role=dialog] input')"
+    await page.wait_js(f"{inputs}.length >= 2")
+    await page.js(f"{inputs}[0].focus()")  # Connection ID
+    await page.send("Input.insertText", text="dataworks_default")
+    await page.js(f"{inputs}[1].focus()")  # Connection Type (a searchable drop-down)
+    await page.send("Input.insertText", text="DataWorks")
+    await asyncio.sleep(1)
+    await page.key("Enter", 13)
+    await page.wait_js("document.querySelector('[role=dialog]').textContent.includes('AccessKey ID')")
+    extras = "[...document.querySelectorAll('[role=dialog] button')].find(b => b.textContent.trim() === 'Extra Fields')"
+    await page.wait_js(f"!!{extras}")
+    await page.click(extras)  # expand the extras section
+    await asyncio.sleep(1.5)
 
 
 async def capture(debug_port: int, base: str, out: Path) -> None:
@@ -93,23 +124,19 @@ async def capture(debug_port: int, base: str, out: Path) -> None:
             target = await response.json(content_type=None)
         async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
             page = Page(ws)
-            await page.send(
-                "Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False
+            try:
+                await open_form(page, base)
+            except SystemExit:
+                failed = out.with_suffix(".failed.png")
+                shot = await page.send("Page.captureScreenshot", format="png")
+                failed.write_bytes(base64.b64decode(shot["data"]))
+                print(f"the page as it was: {failed}", file=sys.stderr)
+                raise
+            box = await page.js(
+                "(() => { const r = document.querySelector('[role=dialog]').getBoundingClientRect();"
+                " return {x: r.x, y: r.y, width: r.width, height: Math.min(r.height, innerHeight - r.y)}; })()"
             )
-            await page.send("Page.navigate", url=f"{base}/connections")
-            button = "[...document.querySelectorAll('button')].find(b => b.textContent.includes('Add Connection'))"
-            await page.wait_js(f"!!{button}")
-            await page.js(f"{button}.click()")
-            await page.wait_js("!!document.querySelector('[role=dialog] input')")
-            await page.js("document.querySelector('[role=dialog] input').focus()")
-            await page.send("Input.insertText", text="DataWorks")
-            await asyncio.sleep(1)
-            await page.key("Enter", 13)
-            await page.wait_js("document.querySelector('[role=dialog]').textContent.includes('AccessKey ID')")
-            await page.js("document.querySelector('[role=dialog] input[name=\"connection_id\"]')?.focus()")
-            await page.send("Input.insertText", text="dataworks_default")
-            await asyncio.sleep(1.5)
-            shot = await page.send("Page.captureScreenshot", format="png")
+            shot = await page.send("Page.captureScreenshot", format="png", clip={**box, "scale": 1})
     out.write_bytes(base64.b64decode(shot["data"]))
 
 

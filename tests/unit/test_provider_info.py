@@ -74,7 +74,7 @@ def test_choices_are_drop_downs_of_exactly_what_the_connection_accepts() -> None
             assert "enum" not in schema, name
             continue
         assert schema["enum"] == [None, *CHOICES[name]], name  # null: unset, the documented default applies
-        assert set(schema["values_display"]) == set(CHOICES[name]), name
+        assert set(schema["values_display"]) == {*CHOICES[name], "null"}, name  # null: what "unset" means
 
 
 def test_region_suggests_examples() -> None:
