@@ -147,3 +147,12 @@ class DataWorksWorkflowInstanceTrigger(BaseTrigger):
         stop = self._hook().astop_workflow_instances(self.workflow_instance_ids)
         result = await asyncio.wait_for(stop, timeout=STOP_TIMEOUT_SECONDS)
         self.log.info("Stopped DataWorks workflow instances %s: %s", self.workflow_instance_ids, result)
+
+
+def __getattr__(name: str) -> Any:
+    """`DataWorksWorkflowInstanceEventTrigger` on first use, so importing this module never loads BaseEventTrigger."""
+    if name == "DataWorksWorkflowInstanceEventTrigger":
+        from airflow_provider_dataworks.triggers.event import DataWorksWorkflowInstanceEventTrigger
+
+        return DataWorksWorkflowInstanceEventTrigger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
