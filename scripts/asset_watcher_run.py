@@ -112,7 +112,7 @@ class AirflowProcesses:
                 "WHERE r.dag_id = ? ORDER BY r.id, e.id",
                 (DAG_ID,),
             ).fetchall()
-        return [{"run_id": run_id, "run_type": run_type, "extra": json.loads(extra)} for run_id, run_type, extra in rows]
+        return [{"run_id": run, "run_type": kind, "extra": json.loads(extra)} for run, kind, extra in rows]
 
 
 def _airflow() -> str:

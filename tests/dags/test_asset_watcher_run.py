@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("airflow_provider_dataworks.triggers.event", exc_type=ImportError)  # Airflow 2: skipped
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from asset_watcher_run import AirflowProcesses  # noqa: E402
+from asset_watcher_run import AirflowProcesses
 
 pytestmark = pytest.mark.timeout(300)
 
