@@ -4,16 +4,20 @@
 2. Real Airflow (`airflow dags test` on a SQLite metadata DB) runs the example DAGs in deferrable mode: sensors
    gate a downstream task on DataWorks instances, and an operator starts a DataWorks run and waits for it.
    The lines the downstream tasks print from XCom are shown.
+3. Event-driven scheduling (Airflow 3): a dag-processor, a triggerer and a scheduler run the asset-watcher example;
+   the emulator finishes a DataWorks instance and the scheduler creates the watched DAG run from its asset event.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 AIRFLOW_HOME = ROOT / ".airflow-home"
@@ -61,6 +65,46 @@ def show_dag_run(dag_id: str, logical_date: str, env: dict[str, str]) -> bool:
     return code == 0
 
 
+def show_event_driven_run(emulator: Any, ds: str) -> bool:
+    """Start Airflow's components on the asset-watcher example, finish a DataWorks instance, show the DAG run."""
+    try:
+        import airflow_provider_dataworks.triggers.event  # noqa: F401
+    except ImportError as err:
+        banner(f"Event-driven scheduling skipped: {err}")
+        return True
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from asset_watcher_run import AirflowProcesses
+
+    banner("Event-driven scheduling: dag-processor, triggerer and scheduler on example_dataworks_asset_watcher")
+    home = AIRFLOW_HOME / "asset-watcher"
+    shutil.rmtree(home, ignore_errors=True)
+    airflow = AirflowProcesses.prepare(home, emulator.connection_json(), poll_interval=1.0)
+    shutil.copy(AIRFLOW_HOME / "airflow.db", home / "airflow.db")
+    emulator.reset_calls()
+    airflow.start()
+    try:
+        airflow.wait_until("watcher poll", lambda: emulator.calls("ListWorkflowInstances"), timeout=180)
+        print("  the watcher polls DataWorks (one shared ListWorkflowInstances loop per workspace)")
+        instance_id = emulator.add_workflow_instance(
+            workflow_id=500, name="ods_orders_daily", biz_date=ds, type="Normal", statuses=["Success"]
+        )
+        print(f"  DataWorks instance {instance_id} of workflow 500 (data date {ds}) finished: Success")
+        runs = airflow.wait_until("asset-triggered DAG run", airflow.watched_runs, timeout=120)
+    except (TimeoutError, RuntimeError) as err:
+        print(f"  -> FAILED: {err}")
+        return False
+    finally:
+        airflow.stop()
+    for run in runs:
+        instance = run["extra"]["payload"]["instance"]
+        print(
+            f"  -> DAG run {run['run_id']} ({run['run_type']}) created from the asset event of instance "
+            f"{instance['Id']}: Status {instance['Status']}, BizDate {run['extra']['payload']['biz_date']}"
+        )
+    print(f"  (component logs: {home.relative_to(ROOT)}/*.log)")
+    return bool(runs)
+
+
 def main() -> int:
     from airflow_provider_dataworks.emulator import DataWorksEmulator
 
@@ -104,6 +148,7 @@ def main() -> int:
             return code
         ok = show_dag_run("example_dataworks_sensor", ds, env)
         ok = show_dag_run("example_dataworks_run_workflow", ds, env) and ok
+        ok = show_event_driven_run(emulator, ds) and ok
         calls = emulator.calls()
         banner(
             f"The emulator served {len(calls)} signed API calls: "
