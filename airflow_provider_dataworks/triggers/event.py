@@ -84,6 +84,7 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
         self.retry_limit = int(retry_limit)
         self.retry_delay = float(retry_delay)
         self._reported: dict[str, str] | None = None
+        self._store_usable = True
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Classpath and plain kwargs (ids, names, numbers: never secrets)."""
@@ -166,8 +167,8 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
         return f"{WATERMARK_KEY_PREFIX}.{self.spec.digest()}"
 
     def _store(self) -> Any:
-        """The asset state store Airflow injects into event triggers (3.3+), or None."""
-        return getattr(self, "asset_state_store", None)
+        """The asset state store Airflow injects into event triggers (3.3+), or None (also once it failed to read)."""
+        return getattr(self, "asset_state_store", None) if self._store_usable else None
 
     async def _load_watermark(self) -> dict[str, str] | None:
         """What an earlier run of this watcher reported (None: start from now, reporting only new finishes)."""
@@ -177,8 +178,9 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
             return None
         try:
             return load_watermark(await store.aget(self._watermark_key()))
-        except Exception as err:  # the store is optional: an unreadable one must not stop the watch
-            self.log.warning("Could not read the watermark from the asset state store, starting afresh: %s", err)
+        except Exception as err:  # the store is optional (e.g. one trigger on several assets has no single one)
+            self.log.warning("Could not read the watermark from the asset state store, keeping it in memory: %s", err)
+            self._store_usable = False
             return None
 
     async def _save_watermark(self, marks: dict[str, str]) -> None:
