@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -39,8 +40,13 @@ class AirflowProcesses:
         link = dags / DAG_FILE.name
         if not link.exists():
             link.symlink_to(DAG_FILE)
+        from cryptography.fernet import Fernet
+
         env = dict(os.environ)
         env.update(
+            # one key for every component (each would otherwise make its own and not read the others' triggers)
+            AIRFLOW__CORE__FERNET_KEY=Fernet.generate_key().decode(),
+            AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
             AIRFLOW_HOME=str(home),
             AIRFLOW_CONFIG=str(home / "airflow.cfg"),
             AIRFLOW__CORE__DAGS_FOLDER=str(dags),

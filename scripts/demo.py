@@ -79,7 +79,7 @@ def show_event_driven_run(emulator: Any, ds: str) -> bool:
     home = AIRFLOW_HOME / "asset-watcher"
     shutil.rmtree(home, ignore_errors=True)
     airflow = AirflowProcesses.prepare(home, emulator.connection_json(), poll_interval=1.0)
-    shutil.copy(AIRFLOW_HOME / "airflow.db", home / "airflow.db")
+    shutil.copy(AIRFLOW_HOME / "migrated.db", home / "airflow.db")
     emulator.reset_calls()
     airflow.start()
     try:
@@ -146,6 +146,7 @@ def main() -> int:
         if code != 0:
             print(output[-3000:])
             return code
+        shutil.copy(AIRFLOW_HOME / "airflow.db", AIRFLOW_HOME / "migrated.db")  # a clean DB for the watcher run
         ok = show_dag_run("example_dataworks_sensor", ds, env)
         ok = show_dag_run("example_dataworks_run_workflow", ds, env) and ok
         ok = show_event_driven_run(emulator, ds) and ok
