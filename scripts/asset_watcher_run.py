@@ -77,6 +77,19 @@ class AirflowProcesses:
             log.close()
             self.procs.append(proc)
 
+    def ensure_unpaused(self, timeout: float) -> None:
+        """Wait for the dag-processor to register the DAG; unpause it if an older run of this DB paused it."""
+        paused = self.wait_until("registered DAG", self._paused_flag, timeout)
+        if paused == "paused":
+            result = self.airflow("dags", "unpause", DAG_ID)
+            if result.returncode != 0:
+                raise RuntimeError(f"airflow dags unpause failed:\n{(result.stdout + result.stderr)[-2000:]}")
+
+    def _paused_flag(self) -> str | None:
+        with sqlite3.connect(self.home / "airflow.db", timeout=10) as db:
+            row = db.execute("SELECT is_paused FROM dag WHERE dag_id = ?", (DAG_ID,)).fetchone()
+        return None if row is None else ("paused" if row[0] else "active")
+
     def stop(self, grace: float = 15.0) -> None:
         """Stop what `start` started: SIGTERM to each process group, then SIGKILL whatever is left."""
         for proc in self.procs:

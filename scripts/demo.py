@@ -83,6 +83,7 @@ def show_event_driven_run(emulator: Any, ds: str) -> bool:
     emulator.reset_calls()
     airflow.start()
     try:
+        airflow.ensure_unpaused(timeout=180)
         airflow.wait_until("watcher poll", lambda: emulator.calls("ListWorkflowInstances"), timeout=180)
         print("  the watcher polls DataWorks (one shared ListWorkflowInstances loop per workspace)")
         instance_id = emulator.add_workflow_instance(

@@ -32,6 +32,7 @@ def test_a_finished_instance_creates_the_watched_dag_run(airflow_db, dataworks_e
     shutil.copy(airflow_db.template, tmp_path / "airflow.db")
     airflow.start()
     try:
+        airflow.ensure_unpaused(timeout=150)
         airflow.wait_until("watcher poll", lambda: dw.calls("ListWorkflowInstances"), timeout=150)
         instance_id = dw.add_workflow_instance(
             workflow_id=WORKFLOW_ID, name="ods_orders_daily", biz_date=yesterday, statuses=["Success"]
