@@ -5,12 +5,15 @@
    line (Airflow 3 from .venv, Airflow 2.11 from .venv-af2): sensors gate a downstream task on DataWorks
    instances, and an operator starts a DataWorks run and waits for it. The lines the downstream tasks print from
    XCom are shown; the last DAG gates on one hourly DataWorks node.
+3. Event-driven scheduling (Airflow 3): a dag-processor, a triggerer and a scheduler run the asset-watcher example;
+   the emulator finishes a DataWorks instance and the scheduler creates the watched DAG run from its asset event.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -71,6 +74,47 @@ def show_dag_run(line: str, venv: Path, dag_id: str, logical_date: str, env: dic
 
 #: The Airflow lines the demo runs the examples on: (name, virtualenv made by ./dev setup).
 AIRFLOW_LINES = (("Airflow 3", ROOT / ".venv"), ("Airflow 2.11", ROOT / ".venv-af2"))
+
+
+def show_event_driven_run(emulator: DataWorksEmulator, ds: str, migrated: Path) -> bool:
+    """Start Airflow's components on the asset-watcher example, finish a DataWorks instance, show the DAG run."""
+    try:
+        import airflow_provider_dataworks.triggers.event  # noqa: F401
+    except ImportError as err:
+        banner(f"Event-driven scheduling skipped: {err}")
+        return True
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from asset_watcher_run import AirflowProcesses
+
+    banner("Event-driven scheduling: dag-processor, triggerer and scheduler on example_dataworks_asset_watcher")
+    home = AIRFLOW_HOME / "asset-watcher"
+    shutil.rmtree(home, ignore_errors=True)
+    airflow = AirflowProcesses.prepare(home, emulator.connection_json(), poll_interval=1.0)
+    shutil.copy(migrated, home / "airflow.db")
+    emulator.reset_calls()
+    airflow.start()
+    try:
+        airflow.ensure_unpaused(timeout=180)
+        airflow.wait_until("watcher poll", lambda: emulator.calls("ListWorkflowInstances"), timeout=180)
+        print("  the watcher polls DataWorks (one shared ListWorkflowInstances loop per workspace)")
+        instance_id = emulator.add_workflow_instance(
+            workflow_id=500, name="ods_orders_daily", biz_date=ds, type="Normal", statuses=["Success"]
+        )
+        print(f"  DataWorks instance {instance_id} of workflow 500 (data date {ds}) finished: Success")
+        runs = airflow.wait_until("asset-triggered DAG run", airflow.watched_runs, timeout=120)
+    except (TimeoutError, RuntimeError) as err:
+        print(f"  -> FAILED: {err}")
+        return False
+    finally:
+        airflow.stop()
+    for run in runs:
+        instance = run["extra"]["payload"]["instance"]
+        print(
+            f"  -> DAG run {run['run_id']} ({run['run_type']}) created from the asset event of instance "
+            f"{instance['Id']}: Status {instance['Status']}, BizDate {run['extra']['payload']['biz_date']}"
+        )
+    print(f"  (component logs: {home.relative_to(ROOT)}/*.log)")
+    return bool(runs)
 
 
 def build_world(emulator: DataWorksEmulator, today: date, due_hour: datetime) -> None:
@@ -147,9 +191,12 @@ def run_examples(line: str, venv: Path) -> bool:
         if code != 0:
             print(output[-3000:])
             return False
+        shutil.copy(home / "airflow.db", home / "migrated.db")  # a clean DB for the event-driven run
         ok = show_dag_run(line, venv, "example_dataworks_sensor", today.isoformat(), env)
         ok = show_dag_run(line, venv, "example_dataworks_run_workflow", today.isoformat(), env) and ok
         ok = show_dag_run(line, venv, "example_dataworks_node_sensor", due_hour.isoformat(), env) and ok
+        if venv == AIRFLOW_LINES[0][1]:
+            ok = show_event_driven_run(emulator, today.isoformat(), home / "migrated.db") and ok
         calls = emulator.calls()
         banner(
             f"{line}: the emulator served {len(calls)} signed API calls: "

@@ -246,3 +246,12 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
             retry_limit=retry_limit,
             retry_delay=retry_delay,
         )
+
+
+def __getattr__(name: str) -> Any:
+    """`DataWorksWorkflowInstanceEventTrigger` on first use, so importing this module never loads BaseEventTrigger."""
+    if name == "DataWorksWorkflowInstanceEventTrigger":
+        from airflow_provider_dataworks.triggers.event import DataWorksWorkflowInstanceEventTrigger
+
+        return DataWorksWorkflowInstanceEventTrigger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
