@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.dates import format_biz_date
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
-from airflow_provider_dataworks.lookup import find_instance
+from airflow_provider_dataworks.lookup import afind_instance
 from airflow_provider_dataworks.status import TERMINAL_STATUSES, WorkflowInstanceStatus
 
 if TYPE_CHECKING:
@@ -74,11 +74,11 @@ async def find_instance_when_created(
 ) -> dict[str, Any]:
     """Poll the lookup until DataWorks has created the instance; returns it (with its status) or an end event.
 
-    The lookup pages through list answers with blocking retries, so it runs in a worker thread.
+    Each list call runs in the provider's thread pool and its retries await their backoff on the loop.
     """
     while True:
         try:
-            found = await asyncio.to_thread(find_instance, hook, lookup)
+            found = await afind_instance(hook, lookup)
         except DataWorksConfigError as err:
             return error_event(err)
         except DataWorksAPIError as err:

@@ -230,7 +230,7 @@ async def test_lookup_then_wait(no_sleep: mock.AsyncMock, aget_conn: Any) -> Non
     lookup = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
     found = [{**instance(91, "Running"), "Type": "Normal", "WorkflowId": 55}]
     with (
-        mock.patch.object(DataWorksHook, "list_workflow_instances", autospec=True, side_effect=[[], found]) as listing,
+        mock.patch.object(DataWorksHook, "alist_workflow_instances", autospec=True, side_effect=[[], found]) as listing,
         patch_aget(instance(91, "Success")) as aget,
     ):
         events = await events_of(trigger(workflow_instance_ids=[], lookup=lookup))
@@ -244,8 +244,8 @@ async def test_lookup_ambiguity_is_an_error_event(no_sleep: mock.AsyncMock, aget
     lookup = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
     two = [{**instance(i, "Running"), "Type": "Normal", "WorkflowId": 55} for i in (1, 2)]
     with (
-        mock.patch.object(DataWorksHook, "list_workflow_instances", autospec=True, return_value=two),
-        mock.patch.object(DataWorksHook, "list_task_instances", autospec=True, return_value=[]),
+        mock.patch.object(DataWorksHook, "alist_workflow_instances", autospec=True, return_value=two),
+        mock.patch.object(DataWorksHook, "alist_task_instances", autospec=True, return_value=[]),
     ):
         events = await events_of(trigger(workflow_instance_ids=[], lookup=lookup))
     assert [(e.payload["status"], e.payload["error_class"]) for e in events] == [("error", "DataWorksConfigError")]

@@ -190,20 +190,20 @@ LOOKUP = InstanceLookup(workflow_id=55, biz_date=BIZ_DATE, project_id=4242, env_
 
 
 class ListingHook:
-    """Answers `list_workflow_instances` (blocking, as the real hook) from a list of answers."""
+    """Answers `alist_workflow_instances` (awaitable, as the real hook's) from a list of answers."""
 
     def __init__(self, *answers: list[dict[str, Any]] | Exception) -> None:
         self.answers = list(answers)
         self.calls: list[dict[str, Any]] = []
 
-    def list_workflow_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+    async def alist_workflow_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
         self.calls.append(kwargs)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    def list_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+    async def alist_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
         return []
 
 
