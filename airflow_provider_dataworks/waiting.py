@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.lookup import InstanceLookup
+    from airflow_provider_dataworks.polling import InstanceReader
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +102,27 @@ async def wait_for_workflow_instances(
     *,
     poll_interval: float,
     deadline: float,
+    reader: InstanceReader | None = None,
+    aligned: bool = False,
 ) -> dict[str, Any]:
     """Poll each unfinished instance every `poll_interval` s until all are terminal or `deadline` (epoch s).
+
+    `reader` reads an instance (default: one Get call each); `aligned` sleeps to the wall-clock grid of the
+    interval, so that waits sharing their polls (see polling.py) read in the same round.
 
     Transient errors are retried inside the hook, but no retry or server retry-after pause runs past the deadline;
     if they outlast the retry budget the loop logs and polls again next round (one API blip never ends a wait).
     A permanent error ends the wait with an error event. Every event names the instances it is about.
     """
+    from airflow_provider_dataworks.polling import DirectReader
+
+    read = (reader or DirectReader(hook)).read
     latest: dict[int, dict[str, Any]] = {}
     pending = list(instance_ids)
     while True:
         for instance_id in list(pending):
             try:
-                instance = await hook.aget_workflow_instance(instance_id, deadline=deadline)
+                instance = await read(instance_id, deadline)
             except DataWorksAPIError as err:
                 if not err.retryable:
                     return {**error_event(err), "pending_ids": pending}
@@ -132,7 +141,15 @@ async def wait_for_workflow_instances(
                 "instances": [latest[i] for i in instance_ids if i in latest],
                 "pending_ids": pending,
             }
-        await asyncio.sleep(min(poll_interval, remaining))
+        await asyncio.sleep(min(aligned_delay(poll_interval) if aligned else poll_interval, remaining))
+
+
+def aligned_delay(interval: float, now: float | None = None) -> float:
+    """Seconds to the next multiple of `interval` on the wall clock at least half an interval away (so the mean
+    stays `interval`), where every wait polling at this interval wakes."""
+    now = time.time() if now is None else now
+    delay = interval - now % interval
+    return delay + interval if delay < interval / 2 else delay
 
 
 def raise_for_event(event: dict[str, Any], console: str) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """Gate Airflow tasks on DataWorks: wait for a given workflow instance, and for today's scheduled run of a workflow.
 
-Copy this file into your DAGs folder and set the params' defaults (or pass them when triggering). Polling every
-5 minutes keeps a day-long wait within DataWorks Basic Edition's 100 API calls a day; the bundled demo sets
-DATAWORKS_EXAMPLE_POKE_INTERVAL to 1 second because it talks to the local emulator.
+Copy this file into your DAGs folder and set the params' defaults (or pass them when triggering). Each poll is one
+DataWorks API call: polling every 5 minutes costs 288 calls a day while a wait lasts all day, more than DataWorks
+Basic Edition's 100 calls a day (on Basic Edition poll every 900 s or more; waits deferred to one triggerer on the
+same workspace and date share their polls). The bundled demo sets DATAWORKS_EXAMPLE_POKE_INTERVAL to 1 second, and
+[dataworks] min_poll_interval to 1, because it talks to the local emulator.
 """
 
 from __future__ import annotations

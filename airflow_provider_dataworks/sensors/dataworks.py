@@ -21,7 +21,7 @@ from airflow_provider_dataworks.exceptions import (
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.lookup import InstanceLookup, check_instance_types, find_instance
-from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.waiting import TIMEOUT, finished_event, is_terminal, raise_for_event
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
-#: Default seconds between polls. DataWorks Basic Edition allows 100 API calls a day, so poll in minutes.
+#: Default seconds between polls: 288 calls a day per wait polling all day (Basic Edition allows 100 a day in all,
+#: so there poll every 864 s or more); a wait spends only the polls it makes before its instance finishes.
 DEFAULT_POKE_INTERVAL = 300.0
 
 
@@ -87,7 +88,7 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
         api_retry_delay: float = 2.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poke_interval=poke_interval, **kwargs)
+        super().__init__(poke_interval=check_poll_interval("poke_interval", poke_interval), **kwargs)
         self.by_instance_id = not is_blank(workflow_instance_id)
         if self.by_instance_id == (not is_blank(workflow_id)):
             raise DataWorksConfigError(
@@ -175,6 +176,11 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         """Deferrable mode checks once, then hands the wait to the trigger; other modes poke."""
+        with self.api_call_accounting():
+            return self._execute(context)
+
+    def _execute(self, context: Context) -> Any:
+        warn_if_over_daily_quota("poke_interval", self.poke_interval)
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())  # once per run, not per poke
         if not self.deferrable:
             return super().execute(context)
@@ -183,6 +189,8 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
             return instance
         instance_id = self._known_instance_id()
         deadline = self.wait_deadline(context, self.timeout)
+        from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger  # not at parse
+
         self.defer(
             trigger=DataWorksWorkflowInstanceTrigger(
                 workflow_instance_ids=[instance_id] if instance_id else [],
@@ -199,6 +207,10 @@ class DataWorksWorkflowInstanceSensor(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
+        with self.api_call_accounting():
+            return self._complete(event)
+
+    def _complete(self, event: dict[str, Any]) -> dict[str, Any]:
         if event.get("status") == TIMEOUT:
             raise AirflowSensorTimeout(
                 f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks "

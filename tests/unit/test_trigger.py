@@ -109,14 +109,17 @@ def test_airflow_serde_accepts_the_kwargs() -> None:
 # -- run(): exactly one event of each kind ----------------------------------------------------------------
 
 
-async def test_success_event(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
+async def test_success_event(no_sleep: mock.AsyncMock, aget_conn: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_dataworks import waiting
+
+    monkeypatch.setattr(waiting, "time", mock.Mock(time=lambda: 1_000_000_000.0))  # 20 s before a 30 s mark
     with patch_aget(instance(7, "Running"), instance(7, "Success")) as aget:
         events = await events_of(trigger(poll_interval=30))
     assert [e.payload for e in events] == [
         {"status": "success", "instances": [instance(7, "Success")], "failed_ids": [], "workflow_instance_ids": [7]}
     ]
     assert [c.args[1:] for c in aget.call_args_list] == [(7,), (7,)]
-    no_sleep.assert_awaited_once_with(30.0)
+    no_sleep.assert_awaited_once_with(20.0)  # to the interval's wall-clock grid, where shared polls meet
     aget_conn.assert_awaited_once()
 
 

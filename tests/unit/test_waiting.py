@@ -14,6 +14,7 @@ from airflow_provider_dataworks import waiting
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.lookup import InstanceLookup
 from airflow_provider_dataworks.waiting import (
+    aligned_delay,
     error_event,
     find_instance_when_created,
     raise_for_event,
@@ -310,3 +311,11 @@ def test_error_event_with_an_unknown_class_is_a_config_error_with_its_message() 
 def test_unexpected_event_kind() -> None:
     with pytest.raises(exc.DataWorksConfigError, match="Unexpected event"):
         raise_for_event({"status": "timeout", "pending_ids": [1]}, CONSOLE)
+
+
+@pytest.mark.parametrize(
+    ("now", "delay"), [(1000.0, 20.0), (1019.0, 31.0), (1005.0, 15.0), (1020.0, 30.0), (1004.99, 15.01)]
+)
+def test_aligned_delay_meets_the_grid_at_least_half_an_interval_away(now: float, delay: float) -> None:
+    assert aligned_delay(30.0, now) == pytest.approx(delay)
+    assert (now + aligned_delay(30.0, now)) % 30.0 == pytest.approx(0.0, abs=1e-6)
