@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: Worker threads shared by all DataWorks triggers in one process (an SDK call takes milliseconds; 8 threads
-#: cover hundreds of calls a second, and bound what a hung endpoint can hold).
-MAX_THREADS = 8
+#: Worker threads shared by all DataWorks triggers in one process. Few on purpose: each SDK attempt also spends
+#: about a millisecond of CPU under the GIL (signing, parsing), and more threads would take it from the event loop;
+#: 4 threads still make hundreds of calls a second, far above DataWorks' own rate limits.
+MAX_THREADS = 4
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
