@@ -20,11 +20,19 @@ import weakref
 from airflow_provider_dataworks.hooks.pool import run_blocking
 
 CLIENT_MODULE = "alibabacloud_dataworks_public20240518.client"
-#: Compiles one source file and writes the marshalled code object to stdout.
-_COMPILE = (
-    "import marshal, sys; source = open(sys.argv[1], 'rb').read(); "
-    "sys.stdout.buffer.write(marshal.dumps(compile(source, sys.argv[1], 'exec')))"
-)
+#: Compiles one source file: into its bytecode cache when it may be written (then the parent imports it normally,
+#: now and in every later process), else to stdout as a marshalled code object.
+_COMPILE = """
+import importlib.util, marshal, py_compile, sys
+source = sys.argv[1]
+if not sys.dont_write_bytecode:
+    try:
+        py_compile.compile(source, cfile=importlib.util.cache_from_source(source), doraise=True)
+        sys.exit(0)
+    except (OSError, py_compile.PyCompileError):
+        pass
+sys.stdout.buffer.write(marshal.dumps(compile(open(source, "rb").read(), source, "exec")))
+"""
 
 _lock = threading.Lock()
 _loading: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = weakref.WeakKeyDictionary()
@@ -54,7 +62,7 @@ async def _load() -> None:
             stderr=asyncio.subprocess.DEVNULL,
         )
         data, _ = await process.communicate()
-        code = data if process.returncode == 0 and data else None
+        code = data if process.returncode == 0 and data else None  # None: cached now, or import the ordinary way
     await run_blocking(_import, code)
 
 
