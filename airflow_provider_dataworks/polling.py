@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 #: Reads that arrive within this many seconds of the first of a round share its batch call. Waits sharing a
 #: poller sleep to the same wall-clock grid, so their reads arrive together.
 BATCH_WINDOW_SECONDS = 0.2
+#: A group nobody has read for this long is forgotten (with its hook and client): data dates move on.
+IDLE_POLLER_SECONDS = 3600.0
 
 #: (kind, connection id, workspace id, environment, data date as BizDate epoch ms)
 GroupKey = tuple[str, str, int, str, int]
@@ -66,10 +69,12 @@ class SharedPoller:
         self.hook = DataWorksHook(key[1], retry_limit=0)
         self._round: _Round | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.last_read = time.monotonic()
 
     async def read(self, instance_id: int) -> tuple[dict[str, Any] | None, float]:
         """The instance from this round's batch answer (None if absent or the batch failed), and this read's share
         of the round's API calls."""
+        self.last_read = time.monotonic()
         current = self._round
         if current is None:
             loop = asyncio.get_running_loop()
@@ -106,6 +111,9 @@ _pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[GroupKey, Sh
 def shared_poller(key: GroupKey, fetch: Callable[..., Awaitable[dict[int, dict[str, Any]]]]) -> SharedPoller:
     """The running loop's poller of `key` (the triggerer runs every trigger of the process on one loop)."""
     pollers = _pollers.setdefault(asyncio.get_running_loop(), {})
+    idle_since = time.monotonic() - IDLE_POLLER_SECONDS
+    for stale in [k for k, p in pollers.items() if p.last_read < idle_since and p._round is None]:
+        del pollers[stale]
     poller = pollers.get(key)
     if poller is None:
         poller = pollers[key] = SharedPoller(key, fetch)
