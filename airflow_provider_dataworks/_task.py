@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import console_url
+from airflow_provider_dataworks.quota import log_api_calls
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: Airflow's own deferral timeout comes this long after the trigger's deadline, so the trigger's timeout event
 #: (with the task's own message, and the run operator's stop) always wins the race against the scheduler.
@@ -28,6 +33,8 @@ class DataWorksTaskMixin:
     project_id: int | str | None
     execution_timeout: timedelta | None
     timeout: float
+    task_id: str
+    log: Any
 
     @property
     def hook(self) -> DataWorksHook:
@@ -37,6 +44,14 @@ class DataWorksTaskMixin:
                 self.dataworks_conn_id, retry_limit=self.api_retry_limit, retry_delay=self.api_retry_delay
             )
         return self._hook
+
+    @contextmanager
+    def api_call_accounting(self) -> Iterator[None]:
+        """Log, however the body ends (done, deferred, rescheduled, failed), the API calls this task run spent."""
+        try:
+            yield
+        finally:
+            log_api_calls(self.log, f"Task {self.task_id!r}", getattr(self, "_hook", None))
 
     def console(self, instance_id: Any = None) -> str:
         """The DataWorks console URL of this task's workspace (the connection's template)."""

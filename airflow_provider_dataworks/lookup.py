@@ -96,40 +96,55 @@ def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any]
     """The instance `lookup` names, with its current Status; None while DataWorks has not created it yet.
 
     One ListWorkflowInstances call; one ListTaskInstances more only when the scheduling time must decide.
-    Blocking (retries inside the hook): triggers run it in a worker thread.
+    Blocking (retries sleep inside the hook): for workers; triggers use `afind_instance`.
     """
-    instances = hook.list_workflow_instances(
-        biz_date=lookup.biz_date,
-        project_id=lookup.project_id,
-        workflow_id=lookup.workflow_id,
-        env_type=lookup.env_type,
-        instance_type=lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
-    )
-    candidates = [
-        i
-        for i in instances
-        if i.get("Type") in lookup.instance_types and str(i.get("WorkflowId")) == str(lookup.workflow_id)
-    ]
+    candidates = _candidates(hook.list_workflow_instances(**_list_args(lookup)), lookup)
     if not candidates:
         return None
     if len(candidates) == 1 and lookup.scheduled_time is None:
         return candidates[0]
-    return choose_by_scheduling_time(candidates, _trigger_times(hook, lookup), lookup)
+    tasks = hook.list_task_instances(**_task_args(lookup))
+    return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
+
+
+async def afind_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
+    """Awaitable `find_instance`, for triggers: the same calls, each retry's backoff awaited on the loop."""
+    candidates = _candidates(await hook.alist_workflow_instances(**_list_args(lookup)), lookup)
+    if not candidates:
+        return None
+    if len(candidates) == 1 and lookup.scheduled_time is None:
+        return candidates[0]
+    tasks = await hook.alist_task_instances(**_task_args(lookup))
+    return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
 
 
 def find_task_instance(hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
     """The node instance `lookup` names, with its current Status; None while DataWorks has not created it yet.
 
     One ListTaskInstances call (its answer carries each instance's TriggerTime, which decides among several
-    instances of an hourly or minute node). Blocking (retries inside the hook): triggers run it in a worker thread.
+    instances of an hourly or minute node). Blocking (retries sleep inside the hook): for workers; triggers use
+    `afind_task_instance`.
     """
-    instances = hook.list_task_instances(
-        biz_date=lookup.biz_date,
-        task_id=lookup.task_id,
-        project_id=lookup.project_id,
-        env_type=lookup.env_type,
-        instance_type=lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
-    )
+    return _choose_task_instance(hook.list_task_instances(**_node_args(lookup)), lookup)
+
+
+async def afind_task_instance(hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
+    """Awaitable `find_task_instance`, for triggers: the same call, each retry's backoff awaited on the loop."""
+    return _choose_task_instance(await hook.alist_task_instances(**_node_args(lookup)), lookup)
+
+
+def _node_args(lookup: TaskInstanceLookup) -> dict[str, Any]:
+    return {
+        "biz_date": lookup.biz_date,
+        "task_id": lookup.task_id,
+        "project_id": lookup.project_id,
+        "env_type": lookup.env_type,
+        "instance_type": lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
+    }
+
+
+def _choose_task_instance(instances: Sequence[dict[str, Any]], lookup: TaskInstanceLookup) -> dict[str, Any] | None:
+    """The node instance among a list answer, by type and node, then by its own TriggerTime when several."""
     candidates = [
         i
         for i in instances
@@ -144,14 +159,35 @@ def find_task_instance(hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[
     return choose_by_scheduling_time(candidates, times, lookup)
 
 
-def _trigger_times(hook: DataWorksHook, lookup: InstanceLookup) -> dict[int, int]:
+def _list_args(lookup: InstanceLookup) -> dict[str, Any]:
+    return {
+        "biz_date": lookup.biz_date,
+        "project_id": lookup.project_id,
+        "workflow_id": lookup.workflow_id,
+        "env_type": lookup.env_type,
+        "instance_type": lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
+    }
+
+
+def _task_args(lookup: InstanceLookup) -> dict[str, Any]:
+    return {
+        "biz_date": lookup.biz_date,
+        "workflow_id": lookup.workflow_id,
+        "project_id": lookup.project_id,
+        "env_type": lookup.env_type,
+    }
+
+
+def _candidates(instances: Sequence[dict[str, Any]], lookup: InstanceLookup) -> list[dict[str, Any]]:
+    return [
+        i
+        for i in instances
+        if i.get("Type") in lookup.instance_types and str(i.get("WorkflowId")) == str(lookup.workflow_id)
+    ]
+
+
+def _trigger_times(tasks: Sequence[dict[str, Any]]) -> dict[int, int]:
     """Scheduling time (TriggerTime, epoch ms) of each workflow instance of the date, read from its tasks."""
-    tasks = hook.list_task_instances(
-        biz_date=lookup.biz_date,
-        workflow_id=lookup.workflow_id,
-        project_id=lookup.project_id,
-        env_type=lookup.env_type,
-    )
     return {
         int(t["WorkflowInstanceId"]): int(t["TriggerTime"])
         for t in tasks

@@ -21,7 +21,14 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksTaskInstanceFailed,
     DataWorksWorkflowInstanceFailed,
 )
-from airflow_provider_dataworks.lookup import find_instance, find_task_instance
+from airflow_provider_dataworks.lookup import afind_instance, afind_task_instance, find_instance, find_task_instance
+from airflow_provider_dataworks.polling import (
+    DirectReader,
+    fetch_task_instances,
+    fetch_workflow_instances,
+    task_group,
+    workflow_group,
+)
 from airflow_provider_dataworks.status import (
     FAILED_STATUSES,
     TASK_INSTANCE_STATUSES,
@@ -33,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from airflow_provider_dataworks.polling import GroupKey, InstanceReader
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +79,10 @@ class WaitKind:
     """What one kind of wait is about; the loop, the events and the triggers are shared by every kind.
 
     :param fetch: the per-wait "fetch current state" step (one API call); a batched poll can replace it.
-    :param find: the blocking lookup that finds the instance a lookup names (None until it exists).
+    :param find: the blocking lookup that finds the instance a lookup names (None until it exists), for workers.
+    :param afind: the same lookup for triggers: each call in the provider's thread pool, backoffs awaited.
+    :param fetch_batch: the shared poll: one list call (`Ids`) reading many instances of one group (see polling.py).
+    :param group: the shared-poll group (workspace, environment, data date) an instance's own answer puts it in.
     """
 
     name: str
@@ -81,6 +92,9 @@ class WaitKind:
     failed_statuses: frozenset[str]
     fetch: Callable[[DataWorksHook, int, float], Awaitable[dict[str, Any]]]
     find: Callable[[DataWorksHook, Any], dict[str, Any] | None]
+    afind: Callable[[DataWorksHook, Any], Awaitable[dict[str, Any] | None]]
+    fetch_batch: Callable[[DataWorksHook, GroupKey, Sequence[int]], Awaitable[dict[int, dict[str, Any]]]]
+    group: Callable[[str, dict[str, Any]], GroupKey | None]
     describe: Callable[[dict[str, Any]], str]
     failure: type[Exception]
 
@@ -93,6 +107,9 @@ WORKFLOW = WaitKind(
     failed_statuses=FAILED_STATUSES,
     fetch=fetch_workflow_instance,
     find=find_instance,
+    afind=afind_instance,
+    fetch_batch=fetch_workflow_instances,
+    group=workflow_group,
     describe=describe_workflow_instance,
     failure=DataWorksWorkflowInstanceFailed,
 )
@@ -104,6 +121,9 @@ TASK = WaitKind(
     failed_statuses=FAILED_STATUSES,
     fetch=fetch_task_instance,
     find=find_task_instance,
+    afind=afind_task_instance,
+    fetch_batch=fetch_task_instances,
+    group=task_group,
     describe=describe_task_instance,
     failure=DataWorksTaskInstanceFailed,
 )
@@ -154,11 +174,11 @@ async def find_instance_when_created(
 ) -> dict[str, Any]:
     """Poll the lookup until DataWorks has created the instance; returns it (with its status) or an end event.
 
-    The lookup pages through list answers with blocking retries, so it runs in a worker thread.
+    Each list call runs in the provider's thread pool and its retries await their backoff on the loop.
     """
     while True:
         try:
-            found = await asyncio.to_thread(kind.find, hook, lookup)
+            found = await kind.afind(hook, lookup)
         except DataWorksConfigError as err:
             return error_event(err)
         except DataWorksAPIError as err:
@@ -182,19 +202,25 @@ async def wait_for_instances(
     *,
     poll_interval: float,
     deadline: float,
+    reader: InstanceReader | None = None,
+    aligned: bool = False,
 ) -> dict[str, Any]:
     """Poll each unfinished instance every `poll_interval` s until all are terminal or `deadline` (epoch s).
+
+    `reader` reads an instance (default: one Get call each); `aligned` sleeps to the wall-clock grid of the
+    interval, so that waits sharing their polls (see polling.py) read in the same round.
 
     Transient errors are retried inside the hook, but no retry or server retry-after pause runs past the deadline;
     if they outlast the retry budget the loop logs and polls again next round (one API blip never ends a wait).
     A permanent error ends the wait with an error event. Every event names the instances it is about.
     """
+    read = (reader or DirectReader(hook, kind)).read
     latest: dict[int, dict[str, Any]] = {}
     pending = list(instance_ids)
     while True:
         for instance_id in list(pending):
             try:
-                instance = await kind.fetch(hook, instance_id, deadline)
+                instance = await read(instance_id, deadline)
             except DataWorksAPIError as err:
                 if not err.retryable:
                     return {**error_event(err), "pending_ids": pending}
@@ -213,7 +239,15 @@ async def wait_for_instances(
                 "instances": [latest[i] for i in instance_ids if i in latest],
                 "pending_ids": pending,
             }
-        await asyncio.sleep(min(poll_interval, remaining))
+        await asyncio.sleep(min(aligned_delay(poll_interval) if aligned else poll_interval, remaining))
+
+
+def aligned_delay(interval: float, now: float | None = None) -> float:
+    """Seconds to the next multiple of `interval` on the wall clock at least half an interval away (so the mean
+    stays `interval`), where every wait polling at this interval wakes."""
+    now = time.time() if now is None else now
+    delay = interval - now % interval
+    return delay + interval if delay < interval / 2 else delay
 
 
 async def wait_for_workflow_instances(

@@ -1,124 +1,298 @@
 """Reproducible measurements of the provider; `./dev bench` writes them to benchmarks/results/latest.json.
 
-- import cost: what a DAG file pays to import the provider (must stay free of the DataWorks SDK), vs the SDK;
-- polling: the SDK's native async calls vs the hook's thread offload of the blocking client, for many concurrent waits
-  against the local emulator, measuring throughput and how long the event loop was blocked (loop lag).
+- import: what a DAG file pays to import the provider after `import airflow.sdk` (median of fresh interpreters);
+- status_check: one GetWorkflowInstance through the hook vs a bare SDK client, interleaved, same emulator;
+- deferred_waits: many trigger waits in one event loop, with and without shared polling: event-loop lag, memory
+  and CPU per wait, API calls per wait. Each mode runs in a fresh interpreter (so the SDK's first load, and any
+  stall it causes, is measured too) against an emulator in its own process (its CPU is not the provider's).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+BENCH_CONN = "dataworks_bench"
+
+#: What a DAG file imports, timed after `import airflow.sdk` in a fresh interpreter.
+IMPORT_PROBE = """
+import json, sys, time
+import airflow.sdk
+start = time.perf_counter()
+import airflow_provider_dataworks.sensors.dataworks, airflow_provider_dataworks.operators.dataworks
+took = time.perf_counter() - start
+print(json.dumps({"s": took, "sdk_loaded": "alibabacloud_dataworks_public20240518" in sys.modules,
+                  "trigger_base_loaded": "airflow.triggers.base" in sys.modules}))
+"""
 
 
-def import_seconds(statement: str, repeats: int) -> dict[str, float]:
-    """Median wall time of a fresh interpreter running `statement` (minus a bare interpreter)."""
-
-    def run(code: str) -> float:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-        return time.perf_counter() - start
-
-    bare = statistics.median(run("pass") for _ in range(repeats))
-    full = statistics.median(run(statement) for _ in range(repeats))
-    return {"median_s": round(full, 3), "over_bare_interpreter_s": round(full - bare, 3)}
-
-
-async def loop_lag_probe(stop: asyncio.Event, lags: list[float], interval: float = 0.005) -> None:
-    """Sleep in small steps and record how late each wake-up was: blocking work on the loop shows up here."""
-    while not stop.is_set():
-        before = time.perf_counter()
-        await asyncio.sleep(interval)
-        lags.append(time.perf_counter() - before - interval)
-
-
-async def native_async_get(hook: Any, instance_id: int) -> Any:
-    """The SDK's own aiohttp method, awaited on the loop (the alternative the hook does not use)."""
-    from alibabacloud_dataworks_public20240518 import models
-
-    request = models.GetWorkflowInstanceRequest(id=instance_id)
-    return (await hook.get_conn().get_workflow_instance_async(request)).body.workflow_instance
-
-
-async def poll_many(mode: str, hook: Any, instance_ids: list[int], rounds: int) -> dict[str, float]:
-    """`rounds` polls of every instance concurrently: the SDK's native async, or the hook's thread offload."""
-    stop, lags = asyncio.Event(), []
-    probe = asyncio.create_task(loop_lag_probe(stop, lags))
-    start = time.perf_counter()
-    for _ in range(rounds):
-        if mode == "sdk_native_async":
-            await asyncio.gather(*(native_async_get(hook, i) for i in instance_ids))
-        else:
-            await asyncio.gather(*(hook.aget_workflow_instance(i) for i in instance_ids))
-    elapsed = time.perf_counter() - start
-    stop.set()
-    await probe
-    calls = rounds * len(instance_ids)
+def import_cost(repeats: int) -> dict[str, Any]:
+    """Median ms to import the sensor and operator modules once `airflow.sdk` is loaded: with a bytecode cache
+    (as installers write it), and without one (every module compiled from source)."""
+    with tempfile.TemporaryDirectory() as cache:
+        cached, uncached = bytecode_env(cache, cached=True), bytecode_env(cache, cached=False)
+        probe(cached)  # writes the cache
+        runs = {"bytecode_cached": [probe(cached) for _ in range(repeats)]}
+        runs["no_bytecode_cache"] = [probe(uncached) for _ in range(repeats)]
+    every = runs["bytecode_cached"] + runs["no_bytecode_cache"]
     return {
-        "calls": calls,
-        "calls_per_s": round(calls / elapsed, 1),
-        "loop_lag_p50_ms": round(statistics.median(lags) * 1000, 2),
-        "loop_lag_max_ms": round(max(lags) * 1000, 2),
+        **{f"{k}_ms": round(statistics.median(r["s"] for r in v) * 1000, 1) for k, v in runs.items()},
+        "target_ms": 20,
+        "sdk_loaded": any(r["sdk_loaded"] for r in every),
+        "airflow_triggers_base_loaded": any(r["trigger_base_loaded"] for r in every),
+        "interpreters": repeats,
     }
 
 
-def polling(concurrency: int, rounds: int) -> dict[str, Any]:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+def probe(env: dict[str, str]) -> dict[str, Any]:
+    """One fresh interpreter's import measurement."""
+    out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True, check=True, env=env)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+@contextlib.contextmanager
+def emulator_process() -> Any:
+    """A `dataworks-emulator` in its own process; yields (connection JSON, control client)."""
+    from airflow_provider_dataworks.emulator.control_client import EmulatorControl
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).with_name("dataworks-emulator")), "--port", str(port)]
+    connection = subprocess.run([*command, "--print-connection"], capture_output=True, text=True, check=True).stdout
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            time.sleep(0.05)
+        yield connection.strip(), EmulatorControl(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def status_check(calls: int) -> dict[str, Any]:
+    """Median seconds of one status check through the hook and through a bare SDK client, interleaved."""
+    from alibabacloud_dataworks_public20240518 import models
+    from alibabacloud_dataworks_public20240518.client import Client
+
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 
-    results: dict[str, Any] = {"concurrent_instances": concurrency, "rounds": rounds}
-    with DataWorksEmulator() as emulator:
-        ids = [
-            emulator.add_workflow_instance(workflow_id=1, name=f"i{n}", biz_date="2026-11-27", statuses=["Running"])
-            for n in range(concurrency)
-        ]
-        os.environ["AIRFLOW_CONN_DATAWORKS_BENCH"] = emulator.connection_json()
-        for mode in ("sdk_native_async", "hook_thread_offload"):
-            hook = DataWorksHook("dataworks_bench")
-            hook.get_conn()
-            asyncio.run(poll_many(mode, hook, ids[:2], 1))  # warm up pools and imports
-            results[mode] = asyncio.run(poll_many(mode, hook, ids, rounds))
+    with emulator_process() as (connection, control):
+        os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
+        instance_id = control.add_workflow_instance(workflow_id=1, name="bench", statuses=["Running"])
+        hook = DataWorksHook(BENCH_CONN)
+        bare = Client(hook.settings.sdk_config())
+        request = models.GetWorkflowInstanceRequest(id=instance_id)
+        hook.get_workflow_instance(instance_id), bare.get_workflow_instance(request)  # warm both up
+        timings: dict[str, list[float]] = {"hook": [], "bare_sdk": []}
+        checks = {
+            "hook": lambda: hook.get_workflow_instance(instance_id),
+            "bare_sdk": lambda: bare.get_workflow_instance(request).body.to_map(),
+        }
+        for n in range(calls):
+            for name in ("hook", "bare_sdk") if n % 2 else ("bare_sdk", "hook"):  # alternate who goes first
+                start = time.perf_counter()
+                checks[name]()
+                timings[name].append(time.perf_counter() - start)
+    hook_ms, bare_ms = (statistics.median(timings[k]) * 1000 for k in ("hook", "bare_sdk"))
+    return {
+        "calls_each": calls,
+        "hook_median_ms": round(hook_ms, 3),
+        "bare_sdk_median_ms": round(bare_ms, 3),
+        "ratio": round(hook_ms / bare_ms, 3),
+        "target_ratio": 1.10,
+    }
+
+
+def rss_kb() -> int:
+    """Resident memory of this process now, in KB."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
+async def waits_in_one_loop(connection: str, ids: list[int], shared: bool, interval: float) -> dict[str, Any]:
+    """Run one trigger per instance on this loop until all fire; measure loop lag, memory and CPU."""
+    os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
+    from airflow_provider_dataworks import polling
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+
+    if not shared:  # a wait never learns its group, so every read is its own GetWorkflowInstance
+        polling.SharedReader.learn = lambda self, instance: None  # type: ignore[method-assign]
+    lags: list[float] = []
+    stop = asyncio.Event()
+
+    async def probe() -> None:
+        while not stop.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lags.append(time.perf_counter() - before - 0.005)
+
+    probing = asyncio.create_task(probe())
+    await asyncio.sleep(0.1)
+    await DataWorksHook(BENCH_CONN).aget_conn()  # first use: the SDK loads and the client is built, loop running
+    lags.clear()  # the first use is measured on its own (first_use)
+    base_rss, peak_rss = rss_kb(), 0
+    cpu, wall = time.process_time(), time.perf_counter()
+    triggers = [
+        DataWorksWorkflowInstanceTrigger(
+            workflow_instance_ids=[i], end_time=time.time() + 600, dataworks_conn_id=BENCH_CONN, poll_interval=interval
+        )
+        for i in ids
+    ]
+    runs = [asyncio.ensure_future(anext(t.run())) for t in triggers]
+    while not all(r.done() for r in runs):
+        peak_rss = max(peak_rss, rss_kb())
+        await asyncio.sleep(0.5)
+    events = [r.result().payload for r in runs]
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    stop.set()
+    await probing
+    lags.sort()
+    return {
+        "events": {status: sum(e["status"] == status for e in events) for status in {e["status"] for e in events}},
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 2),
+        "loop_lag_p50_ms": round(lags[len(lags) // 2] * 1000, 2),
+        "loop_lag_p99_ms": round(lags[int(len(lags) * 0.99)] * 1000, 2),
+        "loop_lag_max_ms": round(lags[-1] * 1000, 2),
+        "kb_per_wait": round((peak_rss - base_rss) / len(ids), 1),
+        "api_calls_by_trigger_logs": round(sum(t.api_calls() for t in triggers), 1),
+    }
+
+
+def bytecode_env(cache: str, *, cached: bool) -> dict[str, str]:
+    """Environment of a child interpreter with a bytecode cache in `cache` (as installers write it), or with none."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache if cached else os.path.join(cache, "unused")
+    if not cached:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+async def first_use(connection: str) -> dict[str, Any]:
+    """Longest event-loop stall while the first DataWorks wait of a process loads the SDK and builds its client."""
+    os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+    lags: list[float] = []
+    stop = asyncio.Event()
+
+    async def probe() -> None:
+        while not stop.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0.002)
+            lags.append(time.perf_counter() - before - 0.002)
+
+    probing = asyncio.create_task(probe())
+    await asyncio.sleep(0.1)
+    start = time.perf_counter()
+    await DataWorksHook(BENCH_CONN).aget_conn()
+    took = time.perf_counter() - start
+    stop.set()
+    await probing
+    return {"max_loop_lag_ms": round(max(lags) * 1000, 1), "load_s": round(took, 2)}
+
+
+def first_use_stalls(cache: str) -> dict[str, Any]:
+    """`first_use` in fresh interpreters, with and without a bytecode cache."""
+    results: dict[str, Any] = {"target_ms": 50}
+    with emulator_process() as (connection, _):
+        # the first cached run writes the cache (and is not reported); the next one reads it
+        for name, cached in (("writing_cache", True), ("bytecode_cached", True), ("no_bytecode_cache", False)):
+            child = subprocess.run(
+                [sys.executable, __file__, "--first-use-child"],
+                input=json.dumps({"connection": connection}),
+                capture_output=True,
+                text=True,
+                check=True,
+                env=bytecode_env(cache, cached=cached),
+            )
+            results[name] = json.loads(child.stdout.strip().splitlines()[-1])
+    del results["writing_cache"]
+    return results
+
+
+def deferred_waits(waits: int, reads: int, interval: float, cache: str) -> dict[str, Any]:
+    """`waits` deferred waits of one workspace and date, each instance finishing on its `reads`-th read."""
+    results: dict[str, Any] = {"waits": waits, "reads_per_instance": reads, "poll_interval_s": interval}
+    for mode in ("alone", "shared"):
+        with emulator_process() as (connection, control):
+            statuses = ["Running"] * (reads - 1) + ["Success"]
+            ids = [
+                control.add_workflow_instance(workflow_id=1, name=f"w{n}", biz_date="2026-11-27", statuses=statuses)
+                for n in range(waits)
+            ]
+            control.reset_calls()
+            child = subprocess.run(
+                [sys.executable, __file__, "--waits-child", mode, "--interval", str(interval)],
+                input=json.dumps({"connection": connection, "ids": ids}),
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**bytecode_env(cache, cached=True), "AIRFLOW__DATAWORKS__MIN_POLL_INTERVAL": str(interval)},
+            )
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            made = control.calls()
+            result["api_calls"] = len(made)
+            result["api_calls_per_wait"] = round(len(made) / waits, 2)
+            result["calls_by_action"] = {a: sum(c["action"] == a for c in made) for a in {c["action"] for c in made}}
+            result["cpu_s_per_1000_polls"] = round(result["cpu_s"] / (waits * reads) * 1000, 3)
+            results[mode] = result
     return results
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=5, help="interpreter starts per import measurement")
-    parser.add_argument("--concurrency", type=int, default=50, help="instances polled at once")
-    parser.add_argument("--rounds", type=int, default=5, help="poll rounds per mode")
+    parser.add_argument("--repeats", type=int, default=7, help="fresh interpreters per import measurement")
+    parser.add_argument("--calls", type=int, default=300, help="interleaved status checks per client")
+    parser.add_argument("--waits", type=int, default=1000, help="deferred waits in one loop")
+    parser.add_argument("--reads", type=int, default=3, help="reads until each instance finishes")
+    parser.add_argument("--interval", type=float, default=5.0, help="poll interval of the waits (s)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--waits-child", choices=("alone", "shared"), help=argparse.SUPPRESS)
+    parser.add_argument("--first-use-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+    if args.waits_child:
+        given = json.loads(sys.stdin.read())
+        result = asyncio.run(
+            waits_in_one_loop(given["connection"], given["ids"], args.waits_child == "shared", args.interval)
+        )
+        print(json.dumps(result))
+        return 0
+    if args.first_use_child:
+        print(json.dumps(asyncio.run(first_use(json.loads(sys.stdin.read())["connection"]))))
+        return 0
 
-    provider_modules = "; ".join(
-        f"import airflow_provider_dataworks.{m}.dataworks" for m in ("hooks", "sensors", "operators", "triggers")
-    )
     results = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}",
         "python": platform.python_version(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
-        "import": {
-            "airflow_sdk_only": import_seconds("import airflow.sdk", args.repeats),
-            "provider_modules": import_seconds(
-                f"import airflow.sdk; {provider_modules}; import sys; "
-                "assert 'alibabacloud_dataworks_public20240518' not in sys.modules",
-                args.repeats,
-            ),
-            "dataworks_sdk_client": import_seconds("import alibabacloud_dataworks_public20240518.client", args.repeats),
-        },
-        "polling": polling(args.concurrency, args.rounds),
+        "versions": {p: version(p) for p in ("apache-airflow", "alibabacloud-dataworks-public20240518")},
+        "bytecode_cache": "off (PYTHONDONTWRITEBYTECODE)" if sys.dont_write_bytecode else "on",
+        "import": import_cost(args.repeats),
+        "status_check": status_check(args.calls),
     }
+    with tempfile.TemporaryDirectory() as cache:
+        results["first_use"] = first_use_stalls(cache)
+        results["deferred_waits"] = deferred_waits(args.waits, args.reads, args.interval, cache)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -4,9 +4,11 @@ The lookup by workflow needs no date: each Airflow run waits for the DataWorks i
 date (BizDate) is the day before the run's data interval ends, counted in DataWorks' time zone. That is the same
 instance on Airflow 3's default CronTriggerTimetable and on Airflow 2-style data-interval timetables.
 
-Copy this file into your DAGs folder and set the params' defaults (or pass them when triggering). Polling every
-5 minutes keeps a day-long wait within DataWorks Basic Edition's 100 API calls a day; the bundled demo sets
-DATAWORKS_EXAMPLE_POKE_INTERVAL to 1 second because it talks to the local emulator.
+Copy this file into your DAGs folder and set the params' defaults (or pass them when triggering). Each poll is one
+DataWorks API call: polling every 5 minutes costs 288 calls a day while a wait lasts all day, more than DataWorks
+Basic Edition's 100 calls a day (on Basic Edition poll every 900 s or more; waits deferred to one triggerer on the
+same workspace and date share their polls). The bundled demo sets DATAWORKS_EXAMPLE_POKE_INTERVAL to 1 second, and
+[dataworks] min_poll_interval to 1, because it talks to the local emulator.
 """
 
 from __future__ import annotations

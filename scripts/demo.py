@@ -42,6 +42,7 @@ def airflow_env(connection_json: str, home: Path) -> dict[str, str]:
         AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE="True",
         AIRFLOW_CONN_DATAWORKS_DEFAULT=connection_json,
         DATAWORKS_EXAMPLE_POKE_INTERVAL="1",
+        AIRFLOW__DATAWORKS__MIN_POLL_INTERVAL="1",  # the emulator is local: no quota to protect
         ALIBABA_CLOUD_ECS_METADATA_DISABLED="true",
     )
     return env

@@ -58,6 +58,8 @@ os.environ.update(
 for _key, _value in {
     "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",  # shown only for failing tests (captured)
     "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False",  # pin the default the provider reads
+    # The emulator answers in milliseconds and has no quota: tests poll fast (tests of the floor set it back).
+    "AIRFLOW__DATAWORKS__MIN_POLL_INTERVAL": "0",
 }.items():
     os.environ.setdefault(_key, _value)
 

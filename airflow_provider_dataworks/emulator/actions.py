@@ -163,7 +163,11 @@ def get_workflow_instance(state: EmulatorState, params: Params) -> dict[str, Any
 
 
 def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
-    """ListWorkflowInstances: instances of a workspace and business day, filtered, sorted and paged."""
+    """ListWorkflowInstances: instances of a workspace and business day, filtered, sorted and paged.
+
+    Naming instances in ``Ids`` reads each of them as GetWorkflowInstance does (a "reads" timeline moves one step):
+    a poll by id is a poll, whichever action carries it.
+    """
     project_id = _required_int(params, "ProjectId")
     day = _biz_day(state, params, "BizDate")
     filters: dict[str, Any] = {
@@ -177,6 +181,8 @@ def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, A
     tags = _string_list(params, "Tags")
     ids = _int_list(params, "Ids")
     items = _matching(state, state.workflow_instances(), project_id, ("BizDate", day), filters, ids)
+    if ids is not None:
+        items = [read for read in (state.workflow_instance(item["Id"], read=True) for item in items) if read]
     if tags is not None:
         items = [item for item in items if _has_any_tag(item["Tags"], tags)]
     return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 100), "WorkflowInstances")}
@@ -309,7 +315,10 @@ def stop_workflow_instances(state: EmulatorState, params: Params) -> dict[str, A
 
 
 def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
-    """ListTaskInstances: task instances of a workspace and business day, filtered, sorted and paged."""
+    """ListTaskInstances: task instances of a workspace and business day, filtered, sorted and paged.
+
+    Naming instances in ``Ids`` reads each of them as GetTaskInstance does (a "reads" timeline moves one step).
+    """
     project_id = _required_int(params, "ProjectId")
     day = _biz_day(state, params, "Bizdate")
     filters: dict[str, Any] = {
@@ -326,7 +335,10 @@ def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
     }
     filters["TaskName"] = _text(params, "TaskName")
     task_ids = _int_list(params, "TaskIds")
-    items = _matching(state, state.task_instances(), project_id, ("Bizdate", day), filters, _int_list(params, "Ids"))
+    ids = _int_list(params, "Ids")
+    items = _matching(state, state.task_instances(), project_id, ("Bizdate", day), filters, ids)
+    if ids is not None:
+        items = [read for read in (state.task_instance(item["Id"], read=True) for item in items) if read]
     if task_ids is not None:
         items = [item for item in items if item["TaskId"] in task_ids]
     return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 500), "TaskInstances")}

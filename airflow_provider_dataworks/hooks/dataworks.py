@@ -1,13 +1,13 @@
 """DataWorksHook: an Airflow connection in, DataWorks OpenAPI (2024-05-18) answers out, as plain dicts.
 
 The SDK is imported only when a call is made (importing it costs 0.5-1.6 s, and DAG files are parsed often).
-Blocking methods retry with tenacity's sleeping loop; `a*` methods run each attempt in a worker thread and await
-the backoff, so they never block the event loop.
+Blocking methods retry with tenacity's sleeping loop; `a*` methods run each attempt in the provider's own thread
+pool and await the backoff, so they never block the event loop and no thread sleeps through a backoff.
+Every attempt is counted in `api_calls` (DataWorks quotas count attempts, failed ones too).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import threading
@@ -18,6 +18,7 @@ from airflow_provider_dataworks.dates import biz_date_ms, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksConfigError, DataWorksInstanceNotFoundError
 from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
+from airflow_provider_dataworks.hooks.pool import run_blocking
 from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_retryable
 
 if TYPE_CHECKING:
@@ -79,6 +80,9 @@ class DataWorksHook(BaseHook):
         self._settings: ConnectionSettings | None = None
         self._client: Client | None = None
         self._client_lock = threading.Lock()
+        self._calls_lock = threading.Lock()
+        #: DataWorks API attempts this hook has made (each retry counts: quotas count every request).
+        self.api_calls = 0
 
     # -- connection ---------------------------------------------------------------------------------------
 
@@ -144,10 +148,13 @@ class DataWorksHook(BaseHook):
             return self._client
 
     async def aget_conn(self) -> Client:
-        """The SDK client, with the connection lookup done off the event loop."""
+        """The SDK client, with the SDK load and the connection lookup done off the event loop."""
         if self._client is not None:
             return self._client
-        return await asyncio.to_thread(self.get_conn)
+        from airflow_provider_dataworks.hooks.sdk_loader import aload_sdk
+
+        await aload_sdk()
+        return await run_blocking(self.get_conn)
 
     def project_id_or_default(self, project_id: int | str | None) -> int:
         """The given workspace id, else the connection's `project_id` extra; one of them is required."""
@@ -185,6 +192,8 @@ class DataWorksHook(BaseHook):
 
         client = self.get_conn()
         request = getattr(models, f"{action}Request")().from_map(params)
+        with self._calls_lock:
+            self.api_calls += 1
         try:
             response = getattr(client, _snake(action))(request)
         except Exception as err:
@@ -208,13 +217,15 @@ class DataWorksHook(BaseHook):
     async def acall(self, action: str, params: dict[str, Any], *, deadline: float | None = None) -> dict[str, Any]:
         """Call an API action without blocking the event loop (for triggers), never pausing past `deadline`.
 
-        Each attempt runs the blocking client in a worker thread and the backoff is awaited. Measured against
-        the SDK's own aiohttp `*_async` methods (see benchmarks/), this blocks the loop far less (signing and
-        parsing stay off it) at the same throughput.
+        Each attempt runs the blocking client in the provider's thread pool and the backoff is awaited. Measured
+        against the SDK's own aiohttp `*_async` methods (see benchmarks/), this blocks the loop far less (signing
+        and parsing stay off it) at the same throughput.
         """
+        if self._client is None:
+            await self.aget_conn()
         async for attempt in self.retry_policy.async_retrying(deadline=deadline):
             with attempt:
-                body = await asyncio.to_thread(self._call_once, action, params)
+                body = await run_blocking(self._call_once, action, params)
         return body
 
     # -- workflow instances ------------------------------------------------------------------------------
@@ -244,6 +255,36 @@ class DataWorksHook(BaseHook):
         deadline: float | None = None,
     ) -> list[dict[str, Any]]:
         """ListWorkflowInstances for one data date, every page (`name` matches loosely: compare it yourself)."""
+        params = self._workflow_list_params(biz_date, project_id, workflow_id, env_type, instance_type, name, ids)
+        return self._all_pages("ListWorkflowInstances", params, "WorkflowInstances", LIST_PAGE_SIZE, deadline)
+
+    async def alist_workflow_instances(
+        self,
+        *,
+        biz_date: Any,
+        project_id: int | str | None = None,
+        workflow_id: int | str | None = None,
+        env_type: str | None = None,
+        instance_type: str | None = None,
+        ids: Iterable[int] | None = None,
+        deadline: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """Awaitable `list_workflow_instances`, for triggers (retries await their backoff)."""
+        if self._client is None:
+            await self.aget_conn()  # reads the connection (for defaults) off the event loop
+        params = self._workflow_list_params(biz_date, project_id, workflow_id, env_type, instance_type, None, ids)
+        return await self._aall_pages("ListWorkflowInstances", params, "WorkflowInstances", LIST_PAGE_SIZE, deadline)
+
+    def _workflow_list_params(
+        self,
+        biz_date: Any,
+        project_id: int | str | None,
+        workflow_id: int | str | None,
+        env_type: str | None,
+        instance_type: str | None,
+        name: str | None,
+        ids: Iterable[int] | None,
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {
             "ProjectId": self.project_id_or_default(project_id),
             "BizDate": self.biz_date_ms(biz_date),
@@ -257,7 +298,7 @@ class DataWorksHook(BaseHook):
             params["Name"] = name
         if ids is not None:
             params["Ids"] = [positive_int("workflow_instance_id", i) for i in ids]
-        return self._all_pages("ListWorkflowInstances", params, "WorkflowInstances", LIST_PAGE_SIZE, deadline)
+        return params
 
     def create_workflow_instances(
         self,
@@ -375,6 +416,44 @@ class DataWorksHook(BaseHook):
         deadline: float | None = None,
     ) -> list[dict[str, Any]]:
         """ListTaskInstances of one data date, narrowed to a workflow instance, a workflow or a node; every page."""
+        params = self._task_list_params(
+            biz_date, workflow_instance_id, workflow_id, task_id, project_id, env_type, status, instance_type, ids
+        )
+        return self._all_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE, deadline)
+
+    async def alist_task_instances(
+        self,
+        *,
+        biz_date: Any,
+        workflow_instance_id: int | str | None = None,
+        workflow_id: int | str | None = None,
+        task_id: int | str | None = None,
+        project_id: int | str | None = None,
+        env_type: str | None = None,
+        instance_type: str | None = None,
+        ids: Iterable[int] | None = None,
+        deadline: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """Awaitable `list_task_instances`, for triggers (retries await their backoff)."""
+        if self._client is None:
+            await self.aget_conn()
+        params = self._task_list_params(
+            biz_date, workflow_instance_id, workflow_id, task_id, project_id, env_type, None, instance_type, ids
+        )
+        return await self._aall_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE, deadline)
+
+    def _task_list_params(
+        self,
+        biz_date: Any,
+        workflow_instance_id: int | str | None,
+        workflow_id: int | str | None,
+        task_id: int | str | None,
+        project_id: int | str | None,
+        env_type: str | None,
+        status: str | None,
+        instance_type: str | None = None,
+        ids: Iterable[int] | None = None,
+    ) -> dict[str, Any]:
         params: dict[str, Any] = {
             "ProjectId": self.project_id_or_default(project_id),
             "Bizdate": self.biz_date_ms(biz_date),
@@ -393,7 +472,7 @@ class DataWorksHook(BaseHook):
             params["WorkflowInstanceType"] = instance_type
         if ids is not None:
             params["Ids"] = [positive_int("task_instance_id", i) for i in ids]
-        return self._all_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE, deadline)
+        return params
 
     def get_task_instance(self, task_instance_id: int | str) -> dict[str, Any]:
         """GetTaskInstance: the `TaskInstance` dict, with the API's field names."""
@@ -436,6 +515,22 @@ class DataWorksHook(BaseHook):
         page = 1
         while True:
             body = self.call(action, {**params, "PageNumber": page, "PageSize": page_size}, deadline=deadline)
+            paging = body.get("PagingInfo") or {}
+            batch = paging.get(items_key) or []
+            items.extend(batch)
+            total = int(paging.get("TotalCount") or 0)
+            if not batch or len(items) >= total:
+                return items
+            page += 1
+
+    async def _aall_pages(
+        self, action: str, params: dict[str, Any], items_key: str, page_size: int, deadline: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Awaitable `_all_pages`: each page through `acall`."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            body = await self.acall(action, {**params, "PageNumber": page, "PageSize": page_size}, deadline=deadline)
             paging = body.get("PagingInfo") or {}
             batch = paging.get(items_key) or []
             items.extend(batch)

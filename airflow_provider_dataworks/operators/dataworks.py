@@ -17,9 +17,9 @@ from airflow_provider_dataworks.failures import (
 )
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.runs import RunIdentity, fit_run_name
 from airflow_provider_dataworks.starting import RunRequest, RunStarter
-from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
 from airflow_provider_dataworks.waiting import (
     ERROR,
     FAILURE,
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 RUN_TYPES = ("ManualWorkflow", "SupplementData")
 WORKFLOW_INSTANCE_IDS_XCOM_KEY = "workflow_instance_ids"
-#: Defaults: poll every minute, give up (and stop the run) after a week, as Airflow sensors do.
+#: Defaults: poll every minute (1,440 calls a day if a run lasts all day), give up (and stop the run) after a week,
+#: as Airflow sensors do.
 DEFAULT_POLL_INTERVAL = 60.0
 DEFAULT_TIMEOUT = 7 * 24 * 3600.0
 #: Creation is quick; it is polled at most this often even when `poll_interval` is longer.
@@ -72,6 +73,10 @@ class DataWorksGetWorkflowInstanceOperator(DataWorksTaskMixin, BaseOperator):
         self.api_retry_delay = api_retry_delay
 
     def execute(self, context: Context) -> dict[str, Any]:
+        with self.api_call_accounting():
+            return self._fetch(context)
+
+    def _fetch(self, context: Context) -> dict[str, Any]:
         instance = self.hook.get_workflow_instance(self.workflow_instance_id)
         self.project_id = self.project_id or instance.get("ProjectId")
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console(instance.get("Id")))
@@ -159,7 +164,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         self.root_task_ids = root_task_ids
         self.include_task_ids = include_task_ids
         self.wait_for_termination = wait_for_termination
-        self.poll_interval = float(poll_interval)
+        self.poll_interval = check_poll_interval("poll_interval", poll_interval)
         self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
         self.deferrable = deferrable
         self.stop_on_kill = stop_on_kill
@@ -194,6 +199,10 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         return [(start.isoformat(), end.isoformat())]
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
+        with self.api_call_accounting():
+            return self._run(context)
+
+    def _run(self, context: Context) -> list[dict[str, Any]]:
         ranges = self.biz_date_ranges(context)
         deadline = self.wait_deadline(context, self.timeout)
         self.project_id = self.hook.project_id_or_default(self.project_id)
@@ -231,6 +240,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         )
         if not self.wait_for_termination:
             return [self.hook.get_workflow_instance(i) for i in self.workflow_instance_ids]
+        warn_if_over_daily_quota("poll_interval", self.poll_interval)
         if self.deferrable:
             self._defer(deadline)
         self.hook.get_conn()  # build the client here, so the wait's worker threads never look up the connection
@@ -245,6 +255,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     def _defer(self, deadline: float) -> None:
         """Hand the wait to the triggerer, which owns the deadline (and stops the run on it): no Airflow timeout."""
+        from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger  # not at parse
+
         self.defer(
             trigger=DataWorksWorkflowInstanceTrigger(
                 workflow_instance_ids=self.workflow_instance_ids,
@@ -263,7 +275,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         """Resume after the trigger fired, from the ids the event carries (never from another task's XCom)."""
         ids = event.get("workflow_instance_ids") or [i["Id"] for i in event.get("instances") or []]
         self.workflow_instance_ids = [int(i) for i in ids or event.get("pending_ids") or []]
-        return self._finish(context, event)
+        with self.api_call_accounting():
+            return self._finish(context, event)
 
     def _finish(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:
         """Turn the wait's outcome into the task's: instances, or a failure after diagnostics / stopping."""

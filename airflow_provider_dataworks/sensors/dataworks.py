@@ -34,11 +34,7 @@ from airflow_provider_dataworks.lookup import (
     find_instance,
     find_task_instance,
 )
-from airflow_provider_dataworks.triggers.dataworks import (
-    DataWorksInstanceTrigger,
-    DataWorksTaskInstanceTrigger,
-    DataWorksWorkflowInstanceTrigger,
-)
+from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.waiting import (
     FAILURE,
     TASK,
@@ -55,8 +51,10 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
+    from airflow_provider_dataworks.triggers.dataworks import DataWorksInstanceTrigger
 
-#: Default seconds between polls. DataWorks Basic Edition allows 100 API calls a day, so poll in minutes.
+#: Default seconds between polls: 288 calls a day per wait polling all day (Basic Edition allows 100 a day in all,
+#: so there poll every 864 s or more); a wait spends only the polls it makes before its instance finishes.
 DEFAULT_POKE_INTERVAL = 300.0
 
 
@@ -65,7 +63,8 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     same outcome in poke, reschedule and deferrable modes, and `soft_fail` turning a failure into a skip."""
 
     kind: WaitKind
-    trigger_class: type[DataWorksInstanceTrigger]
+    #: The trigger class's name in triggers.dataworks, imported only on deferral (a DAG file never needs it).
+    trigger_name: str
     #: The argument naming the instance directly, and the one naming what to look it up by.
     id_argument: str
     lookup_argument: str
@@ -87,7 +86,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         api_retry_delay: float = 2.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(poke_interval=poke_interval, **kwargs)
+        super().__init__(poke_interval=check_poll_interval("poke_interval", poke_interval), **kwargs)
         self.by_instance_id = not is_blank(instance_id)
         if self.by_instance_id == (not is_blank(lookup_key)):
             raise DataWorksConfigError(
@@ -192,6 +191,18 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         """Deferrable mode checks once, then hands the wait to the trigger; other modes poke."""
+        with self.api_call_accounting():
+            return self._execute(context)
+
+    def _trigger_class(self) -> type[DataWorksInstanceTrigger]:
+        """The trigger class, imported on first deferral rather than at DAG parse time."""
+        from airflow_provider_dataworks.triggers import dataworks as triggers
+
+        trigger_class: type[DataWorksInstanceTrigger] = getattr(triggers, self.trigger_name)
+        return trigger_class
+
+    def _execute(self, context: Context) -> Any:
+        warn_if_over_daily_quota("poke_interval", self.poke_interval)
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())  # once per run, not per poke
         if not self.deferrable:
             return super().execute(context)
@@ -201,7 +212,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         instance_id = self._known_instance_id()
         deadline = self.wait_deadline(context, self.timeout)
         self.defer(
-            trigger=self.trigger_class(
+            trigger=self._trigger_class()(
                 [instance_id] if instance_id else [],
                 deadline,
                 lookup=None if instance_id else self.lookup(context).as_dict(),
@@ -220,6 +231,10 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
+        with self.api_call_accounting():
+            return self._complete(context, event)
+
+    def _complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         if event.get("status") == TIMEOUT:
             raise AirflowSensorTimeout(
                 f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks "
@@ -268,7 +283,7 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
     operator_extra_links = (DataWorksConsoleLink(),)
     ui_color = "#ff6a00"
     kind = WORKFLOW
-    trigger_class = DataWorksWorkflowInstanceTrigger
+    trigger_name = "DataWorksWorkflowInstanceTrigger"
     id_argument = "workflow_instance_id"
     lookup_argument = "workflow_id"
 
@@ -356,7 +371,7 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
     operator_extra_links = (DataWorksConsoleLink(),)
     ui_color = "#ff6a00"
     kind = TASK
-    trigger_class = DataWorksTaskInstanceTrigger
+    trigger_name = "DataWorksTaskInstanceTrigger"
     id_argument = "task_instance_id"
     lookup_argument = "dataworks_task_id"
 

@@ -16,6 +16,8 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.lookup import InstanceLookup, TaskInstanceLookup
+from airflow_provider_dataworks.polling import SharedReader
+from airflow_provider_dataworks.quota import min_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.waiting import (
     TASK,
     TIMEOUT,
@@ -67,6 +69,8 @@ class DataWorksInstanceTrigger(BaseTrigger):
         self.poll_interval = float(poll_interval)
         self.retry_limit = int(retry_limit)
         self.retry_delay = float(retry_delay)
+        self._hooks: list[DataWorksHook] = []
+        self._reader: SharedReader | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Classpath and JSON-primitive kwargs: enough to rebuild the same wait elsewhere."""
@@ -84,7 +88,25 @@ class DataWorksInstanceTrigger(BaseTrigger):
         }
 
     def _hook(self) -> DataWorksHook:
-        return DataWorksHook(self.dataworks_conn_id, retry_limit=self.retry_limit, retry_delay=self.retry_delay)
+        hook = DataWorksHook(self.dataworks_conn_id, retry_limit=self.retry_limit, retry_delay=self.retry_delay)
+        self._hooks.append(hook)
+        return hook
+
+    def _interval(self) -> float:
+        """The poll interval, never below the floor (a trigger serialized elsewhere may carry a lower one)."""
+        floor = min_poll_interval()
+        if self.poll_interval < floor:
+            self.log.warning(
+                "poll_interval %g s is below the %g s floor; polling every %g s.", self.poll_interval, floor, floor
+            )
+            return floor
+        warn_if_over_daily_quota("poll_interval", self.poll_interval)
+        return self.poll_interval
+
+    def api_calls(self) -> float:
+        """DataWorks API calls (attempts) this wait has spent: its own, plus its share of the shared list calls."""
+        shared = self._reader.shared_calls if self._reader is not None else 0.0
+        return sum(hook.api_calls for hook in self._hooks) + shared
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Yield exactly one event: success, failure, timeout or error, naming the instances it is about."""
@@ -92,6 +114,9 @@ class DataWorksInstanceTrigger(BaseTrigger):
         event = await self._on_event(event)
         if self.instance_ids:
             event.setdefault(self.ids_kwarg, list(self.instance_ids))
+        self.log.info(
+            "DataWorks wait ended (%s) after %.1f DataWorks API call(s).", event.get("status"), self.api_calls()
+        )
         yield TriggerEvent(event)
 
     async def _on_event(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -114,13 +139,15 @@ class DataWorksInstanceTrigger(BaseTrigger):
 
     async def _poll_until_done(self) -> dict[str, Any]:
         hook = self._hook()
+        interval = self._interval()
+        reader = self._reader = SharedReader(hook, self.dataworks_conn_id, self.kind)
         await hook.aget_conn()
         ids = self.instance_ids
         if not ids and self.lookup:
             found = await find_instance_when_created(
                 hook,
                 self.lookup_class.from_dict(self.lookup),
-                poll_interval=self.poll_interval,
+                poll_interval=interval,
                 deadline=self.end_time,
                 kind=self.kind,
             )
@@ -129,8 +156,11 @@ class DataWorksInstanceTrigger(BaseTrigger):
             if is_terminal(found, self.kind):
                 return finished_event([found], self.kind)
             ids = [int(found["Id"])]
-            await asyncio.sleep(max(min(self.poll_interval, self.end_time - time.time()), 0.0))
-        return await wait_for_instances(hook, self.kind, ids, poll_interval=self.poll_interval, deadline=self.end_time)
+            reader.learn(found)  # the list answer names the group: no Get needed to join it
+            await asyncio.sleep(max(min(interval, self.end_time - time.time()), 0.0))
+        return await wait_for_instances(
+            hook, self.kind, ids, poll_interval=interval, deadline=self.end_time, reader=reader, aligned=True
+        )
 
 
 class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
@@ -141,7 +171,8 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
     :param lookup: an `InstanceLookup` as a dict (workflow, data date, types, scheduling time) to wait first
         for the instance it names to exist.
     :param dataworks_conn_id: connection to use (looked up off the event loop).
-    :param poll_interval: seconds between polls of an unfinished instance.
+    :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,
+        ``[dataworks] min_poll_interval``, if below it).
     :param stop_on_kill: stop the instances when a user kills the deferred task (Airflow 3.3+ ``on_kill``).
     :param stop_on_deadline: at `end_time`, stop the unfinished instances before firing the ``timeout`` event, so
         the run ends even if the task never resumes (the run operator's wait owns its deadline).
@@ -220,7 +251,8 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
     :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
     :param lookup: a `TaskInstanceLookup` as a dict (node, data date, types, scheduling time).
     :param dataworks_conn_id: connection to use (looked up off the event loop).
-    :param poll_interval: seconds between polls of an unfinished instance.
+    :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,
+        ``[dataworks] min_poll_interval``, if below it).
     """
 
     kind = TASK

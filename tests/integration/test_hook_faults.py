@@ -150,6 +150,13 @@ def test_a_create_that_may_have_taken_effect_is_not_retried(dataworks_emulator, 
     assert len(dataworks_emulator.calls("CreateWorkflowInstances")) == 1
 
 
+async def test_the_hook_counts_every_attempt_as_the_server_does(dataworks_emulator, hook, instance_id):
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "server_error", times=2)
+    assert hook.get_workflow_instance(instance_id)["Status"] == "Success"
+    assert (await hook.aget_workflow_instance(instance_id))["Status"] == "Success"
+    assert hook.api_calls == len(dataworks_emulator.calls("GetWorkflowInstance")) == 4
+
+
 # -- errors that say what to change ---------------------------------------------------------------------
 
 

@@ -222,3 +222,14 @@ def test_execution_timeout_caps_the_wait(dataworks_emulator, connection):
         make_operator(workflow_id=512, execution_timeout=timedelta(seconds=2)).execute({"ti": ti})
     assert time.time() - started < 10
     assert dataworks_emulator.is_stopped(ti.xcoms["workflow_instance_ids"][0])
+
+
+def test_each_task_logs_the_api_calls_it_spent(dataworks_emulator, connection, caplog, capsys):
+    dataworks_emulator.add_workflow(id=501, name="sales", statuses=["Running", "Success"], advance="reads")
+    caplog.set_level(logging.INFO)
+    instances = make_operator(workflow_id=501).execute({"ti": FakeTaskInstance()})
+    spent = len(dataworks_emulator.calls())
+    assert f"Task 'run' spent {spent} DataWorks API call(s)." in task_log(caplog, capsys)
+    get = DataWorksGetWorkflowInstanceOperator(task_id="get", workflow_instance_id=instances[0]["Id"])
+    get.execute({"ti": FakeTaskInstance()})
+    assert "Task 'get' spent 1 DataWorks API call(s)." in task_log(caplog, capsys)

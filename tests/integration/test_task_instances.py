@@ -161,7 +161,9 @@ async def test_trigger_waits_through_wait_trigger_and_running_to_success(
     assert event["status"] == "success"
     assert [i["Status"] for i in event["instances"]] == ["Success"]
     assert event["task_instance_ids"] == [node["Id"]]
-    assert len(dataworks_emulator.calls("GetTaskInstance")) == 3
+    assert len(dataworks_emulator.calls("GetTaskInstance")) == 1  # the first read names the wait's shared-poll group
+    shared = [json.loads(c.params["Ids"]) for c in dataworks_emulator.calls("ListTaskInstances")]
+    assert shared == [[node["Id"]]] * 2  # then each read is a shared ListTaskInstances naming it in Ids
     json.dumps(event)
 
 

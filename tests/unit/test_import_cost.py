@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SDK_PACKAGES = ("alibabacloud_dataworks_public20240518", "alibabacloud_tea_openapi", "alibabacloud_credentials")
 
@@ -44,3 +49,50 @@ def test_importing_the_provider_leaves_the_sdk_unloaded() -> None:
     ):
         assert module in report["imported"]
     assert report["sdk"] == []
+
+
+#: Loads the SDK the way a trigger does, with no bytecode cache, and reports what got imported.
+LOADER_PROBE = """
+import asyncio, json, sys
+from airflow_provider_dataworks.hooks import sdk_loader
+spawned = []
+original = asyncio.create_subprocess_exec
+async def spy(*args, **kwargs):
+    spawned.append(args[-1])
+    return await original(*args, **kwargs)
+asyncio.create_subprocess_exec = spy
+async def main():
+    await asyncio.gather(*(sdk_loader.aload_sdk() for _ in range(5)))
+asyncio.run(main())
+client = sys.modules[sdk_loader.CLIENT_MODULE]
+import alibabacloud_dataworks_public20240518 as package
+print(json.dumps({"spawned": spawned, "origin": client.__spec__.origin, "same": package.client is client,
+                  "has_get": hasattr(client.Client, "get_workflow_instance")}))
+"""
+
+
+def test_the_sdk_client_is_compiled_in_a_child_once_and_imported_whole(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", LOADER_PROBE], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["spawned"] == [report["origin"]]  # five concurrent first uses, one child compilation
+    assert report["origin"].endswith("alibabacloud_dataworks_public20240518/client.py")
+    assert report["same"] and report["has_get"]
+
+
+DAG_FILE_PROBE = """
+import json, sys
+import airflow_provider_dataworks.sensors.dataworks, airflow_provider_dataworks.operators.dataworks
+print(json.dumps("airflow.triggers.base" in sys.modules))
+"""
+
+
+def test_a_dag_file_does_not_load_the_trigger_machinery() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", DAG_FILE_PROBE], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) is False

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
-from airflow_provider_dataworks.lookup import InstanceLookup, check_instance_types, find_instance
+from airflow_provider_dataworks.lookup import InstanceLookup, afind_instance, check_instance_types, find_instance
 
 BIZ = 1736870400000  # 2025-01-15 00:00 UTC+8
 HOUR = 3_600_000
@@ -36,6 +36,12 @@ class Hook:
             {"Id": 90000 + i, "WorkflowInstanceId": i, "TriggerTime": t, "WorkflowId": 501}
             for i, t in self.trigger_times.items()
         ]
+
+    async def alist_workflow_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self.list_workflow_instances(**kwargs)
+
+    async def alist_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self.list_task_instances(**kwargs)
 
 
 def lookup(**changes: Any) -> InstanceLookup:
@@ -108,3 +114,11 @@ def test_instance_types_are_validated(value: Any) -> None:
     with pytest.raises(DataWorksConfigError, match="instance_types"):
         check_instance_types(value)
     assert check_instance_types("SupplementData") == ("SupplementData",)
+
+
+async def test_the_async_lookup_makes_the_same_calls_and_choice() -> None:
+    times = {1: DAY_AFTER, 2: DAY_AFTER + 3 * HOUR}
+    blocking, awaiting = Hook([wf(1), wf(2)], times), Hook([wf(1), wf(2)], times)
+    wanted = lookup(due_time=DAY_AFTER + 3 * HOUR)
+    assert await afind_instance(awaiting, wanted) == find_instance(blocking, wanted) == wf(2)
+    assert awaiting.calls == blocking.calls

@@ -20,7 +20,7 @@ from airflow_provider_dataworks._compat import AirflowException, AirflowFailExce
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY
-from airflow_provider_dataworks.lookup import TaskInstanceLookup, find_task_instance
+from airflow_provider_dataworks.lookup import TaskInstanceLookup, afind_task_instance, find_task_instance
 from airflow_provider_dataworks.sensors.dataworks import DataWorksTaskInstanceSensor
 from airflow_provider_dataworks.triggers.dataworks import DataWorksTaskInstanceTrigger
 
@@ -65,6 +65,9 @@ class Hook:
     def list_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
         self.calls.append(kwargs)
         return self.instances
+
+    async def alist_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self.list_task_instances(**kwargs)
 
 
 def lookup(**changes: Any) -> TaskInstanceLookup:
@@ -161,6 +164,13 @@ def test_lookup_round_trips_through_plain_values() -> None:
         original.describe()
         == f"node {NODE} (data date 2026-11-27, Normal/SupplementData, scheduled at 2026-11-28T08:00:00+08:00)"
     )
+
+
+async def test_the_async_lookup_makes_the_same_call_and_choice() -> None:
+    blocking, awaiting = Hook(hourly(range(5))), Hook(hourly(range(5)))
+    wanted = lookup(due_time=BIZ_DATE + 24 * HOUR + 3 * HOUR)
+    assert await afind_task_instance(awaiting, wanted) == find_task_instance(blocking, wanted) == hourly(range(5))[3]
+    assert awaiting.calls == blocking.calls
 
 
 # -- the sensor: decisions per poke -----------------------------------------------------------------------

@@ -79,7 +79,7 @@ def patch_aget(*answers: dict[str, Any] | Exception) -> Any:
 
 
 def patch_list(*answers: list[dict[str, Any]] | Exception) -> Any:
-    return mock.patch.object(DataWorksHook, "list_task_instances", autospec=True, side_effect=list(answers))
+    return mock.patch.object(DataWorksHook, "alist_task_instances", autospec=True, side_effect=list(answers))
 
 
 # -- serialization ----------------------------------------------------------------------------------------
@@ -129,14 +129,19 @@ def test_no_stop_options_exist_for_nodes() -> None:
 # -- run(): exactly one event of each kind ----------------------------------------------------------------
 
 
-async def test_success_event_after_wait_trigger(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
+async def test_success_event_after_wait_trigger(
+    no_sleep: mock.AsyncMock, aget_conn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_dataworks import waiting
+
+    monkeypatch.setattr(waiting, "time", mock.Mock(time=lambda: 1_000_000_000.0))  # 20 s before a 30 s mark
     with patch_aget(node(77, "WaitTrigger"), node(77, "Running"), node(77, "Success")) as aget:
         events = await events_of(trigger(poll_interval=30))
     assert [e.payload for e in events] == [
         {"status": "success", "instances": [node(77, "Success")], "failed_ids": [], "task_instance_ids": [77]}
     ]
     assert [c.args[1:] for c in aget.call_args_list] == [(77,), (77,), (77,)]
-    assert no_sleep.await_args_list == [mock.call(30.0), mock.call(30.0)]
+    assert no_sleep.await_args_list == [mock.call(20.0), mock.call(20.0)]  # to the grid where shared polls meet
 
 
 async def test_failure_event(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:

@@ -109,14 +109,17 @@ def test_airflow_serde_accepts_the_kwargs() -> None:
 # -- run(): exactly one event of each kind ----------------------------------------------------------------
 
 
-async def test_success_event(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
+async def test_success_event(no_sleep: mock.AsyncMock, aget_conn: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_dataworks import waiting
+
+    monkeypatch.setattr(waiting, "time", mock.Mock(time=lambda: 1_000_000_000.0))  # 20 s before a 30 s mark
     with patch_aget(instance(7, "Running"), instance(7, "Success")) as aget:
         events = await events_of(trigger(poll_interval=30))
     assert [e.payload for e in events] == [
         {"status": "success", "instances": [instance(7, "Success")], "failed_ids": [], "workflow_instance_ids": [7]}
     ]
     assert [c.args[1:] for c in aget.call_args_list] == [(7,), (7,)]
-    no_sleep.assert_awaited_once_with(30.0)
+    no_sleep.assert_awaited_once_with(20.0)  # to the interval's wall-clock grid, where shared polls meet
     aget_conn.assert_awaited_once()
 
 
@@ -231,7 +234,7 @@ async def test_lookup_then_wait(no_sleep: mock.AsyncMock, aget_conn: Any) -> Non
     lookup = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
     found = [{**instance(91, "Running"), "Type": "Normal", "WorkflowId": 55}]
     with (
-        mock.patch.object(DataWorksHook, "list_workflow_instances", autospec=True, side_effect=[[], found]) as listing,
+        mock.patch.object(DataWorksHook, "alist_workflow_instances", autospec=True, side_effect=[[], found]) as listing,
         patch_aget(instance(91, "Success")) as aget,
     ):
         events = await events_of(trigger(workflow_instance_ids=[], lookup=lookup))
@@ -245,8 +248,8 @@ async def test_lookup_ambiguity_is_an_error_event(no_sleep: mock.AsyncMock, aget
     lookup = {"workflow_id": 55, "biz_date": BIZ_DATE, "project_id": 4242, "env_type": "Prod"}
     two = [{**instance(i, "Running"), "Type": "Normal", "WorkflowId": 55} for i in (1, 2)]
     with (
-        mock.patch.object(DataWorksHook, "list_workflow_instances", autospec=True, return_value=two),
-        mock.patch.object(DataWorksHook, "list_task_instances", autospec=True, return_value=[]),
+        mock.patch.object(DataWorksHook, "alist_workflow_instances", autospec=True, return_value=two),
+        mock.patch.object(DataWorksHook, "alist_task_instances", autospec=True, return_value=[]),
     ):
         events = await events_of(trigger(workflow_instance_ids=[], lookup=lookup))
     assert [(e.payload["status"], e.payload["error_class"]) for e in events] == [("error", "DataWorksConfigError")]

@@ -14,6 +14,7 @@ from airflow_provider_dataworks import waiting
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.lookup import InstanceLookup
 from airflow_provider_dataworks.waiting import (
+    aligned_delay,
     error_event,
     find_instance_when_created,
     raise_for_event,
@@ -191,20 +192,20 @@ LOOKUP = InstanceLookup(workflow_id=55, biz_date=BIZ_DATE, project_id=4242, env_
 
 
 class ListingHook:
-    """Answers `list_workflow_instances` (blocking, as the real hook) from a list of answers."""
+    """Answers `alist_workflow_instances` (awaitable, as the real hook's) from a list of answers."""
 
     def __init__(self, *answers: list[dict[str, Any]] | Exception) -> None:
         self.answers = list(answers)
         self.calls: list[dict[str, Any]] = []
 
-    def list_workflow_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+    async def alist_workflow_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
         self.calls.append(kwargs)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    def list_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
+    async def alist_task_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
         return []
 
 
@@ -311,3 +312,11 @@ def test_error_event_with_an_unknown_class_is_a_config_error_with_its_message() 
 def test_unexpected_event_kind() -> None:
     with pytest.raises(exc.DataWorksConfigError, match="Unexpected event"):
         raise_for_event({"status": "timeout", "pending_ids": [1]}, CONSOLE)
+
+
+@pytest.mark.parametrize(
+    ("now", "delay"), [(1000.0, 20.0), (1019.0, 31.0), (1005.0, 15.0), (1020.0, 30.0), (1004.99, 15.01)]
+)
+def test_aligned_delay_meets_the_grid_at_least_half_an_interval_away(now: float, delay: float) -> None:
+    assert aligned_delay(30.0, now) == pytest.approx(delay)
+    assert (now + aligned_delay(30.0, now)) % 30.0 == pytest.approx(0.0, abs=1e-6)

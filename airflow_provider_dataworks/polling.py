@@ -1,0 +1,196 @@
+"""Shared polling: in one triggerer process, waits on the same connection, workspace, environment and data date
+are answered by one list call (`Ids`, pages of 100) per round instead of one Get call each.
+
+A registry of pollers, keyed by (kind, connection, workspace, environment, data date), each with its kind's batch
+fetch (a `WaitKind`'s `fetch_batch`): workflow waits use ListWorkflowInstances, node waits ListTaskInstances. A wait
+reads its instance by its own Get first (which tells it workspace, environment and date), then from its group's
+batch; an instance missing from the batch answer, or a batch call that fails, falls back to the wait's own Get, so
+sharing never costs a wait more than polling alone would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from airflow_provider_dataworks.hooks.dataworks import LIST_PAGE_SIZE, DataWorksHook
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from airflow_provider_dataworks.waiting import WaitKind
+
+log = logging.getLogger(__name__)
+
+#: Reads that arrive within this many seconds of the first of a round share its batch call. Waits sharing a
+#: poller sleep to the same wall-clock grid, so their reads arrive together.
+BATCH_WINDOW_SECONDS = 0.2
+#: A group nobody has read for this long is forgotten (with its hook and client): data dates move on.
+IDLE_POLLER_SECONDS = 3600.0
+
+#: (kind, connection id, workspace id, environment, data date as BizDate epoch ms)
+GroupKey = tuple[str, str, int, str, int]
+
+
+class InstanceReader(Protocol):
+    """How a wait reads one instance's current state."""
+
+    async def read(self, instance_id: int, deadline: float) -> dict[str, Any]:
+        """The instance as DataWorks reports it now."""
+
+
+@dataclass
+class DirectReader:
+    """One Get call per read (the run operator's blocking wait, which has no neighbours to share with)."""
+
+    hook: DataWorksHook
+    kind: WaitKind
+
+    async def read(self, instance_id: int, deadline: float) -> dict[str, Any]:
+        """The kind's own Get (GetWorkflowInstance, GetTaskInstance)."""
+        return await self.kind.fetch(self.hook, instance_id, deadline)
+
+
+@dataclass
+class _Round:
+    ids: set[int]
+    answers: asyncio.Future[dict[int, dict[str, Any]] | None]
+    calls: int = 0
+
+
+class SharedPoller:
+    """One group's batch reads: the first read of a round opens it, reads arriving within the window join it."""
+
+    def __init__(self, key: GroupKey, fetch: Callable[..., Awaitable[dict[int, dict[str, Any]]]]) -> None:
+        self.key = key
+        self.fetch = fetch
+        # No retries inside the batch: a failure sends each wait to its own Get, which retries as it would alone.
+        self.hook = DataWorksHook(key[1], retry_limit=0)
+        self._round: _Round | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.last_read = time.monotonic()
+
+    async def read(self, instance_id: int) -> tuple[dict[str, Any] | None, float]:
+        """The instance from this round's batch answer (None if absent or the batch failed), and this read's share
+        of the round's API calls."""
+        self.last_read = time.monotonic()
+        current = self._round
+        if current is None:
+            loop = asyncio.get_running_loop()
+            current = self._round = _Round(set(), loop.create_future())
+            task = loop.create_task(self._run(current))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        current.ids.add(instance_id)
+        answers = await asyncio.shield(current.answers)
+        return (answers or {}).get(instance_id), current.calls / len(current.ids)
+
+    async def _run(self, current: _Round) -> None:
+        await asyncio.sleep(BATCH_WINDOW_SECONDS)
+        self._round = None
+        ids = sorted(current.ids)
+        before = self.hook.api_calls
+        answers: dict[int, dict[str, Any]] | None = None
+        try:
+            found: dict[int, dict[str, Any]] = {}
+            for start in range(0, len(ids), LIST_PAGE_SIZE):
+                found.update(await self.fetch(self.hook, self.key, ids[start : start + LIST_PAGE_SIZE]))
+            answers = found
+        except Exception as err:
+            log.warning("Shared poll of %d instance(s) failed (%s); each wait reads its own instead.", len(ids), err)
+        current.calls = self.hook.api_calls - before
+        current.answers.set_result(answers)
+
+
+_pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[GroupKey, SharedPoller]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_poller(key: GroupKey, fetch: Callable[..., Awaitable[dict[int, dict[str, Any]]]]) -> SharedPoller:
+    """The running loop's poller of `key` (the triggerer runs every trigger of the process on one loop)."""
+    pollers = _pollers.setdefault(asyncio.get_running_loop(), {})
+    idle_since = time.monotonic() - IDLE_POLLER_SECONDS
+    for stale in [k for k, p in pollers.items() if p.last_read < idle_since and p._round is None]:
+        del pollers[stale]
+    poller = pollers.get(key)
+    if poller is None:
+        poller = pollers[key] = SharedPoller(key, fetch)
+    return poller
+
+
+# -- workflow instances -------------------------------------------------------------------------------------------
+
+WORKFLOW_INSTANCES = "workflow_instances"
+
+
+async def fetch_workflow_instances(hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """ListWorkflowInstances of one workspace, environment and data date, narrowed to `ids` (one page)."""
+    _, _, project_id, env_type, biz_date = key
+    found = await hook.alist_workflow_instances(biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
+    return {int(i["Id"]): i for i in found if i.get("Id") is not None}
+
+
+def workflow_group(conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
+    """The group an instance is read with, from its own fields; None when DataWorks left one out."""
+    project_id, env_type, biz_date = instance.get("ProjectId"), instance.get("EnvType"), instance.get("BizDate")
+    if project_id is None or not env_type or biz_date is None:
+        return None
+    return (WORKFLOW_INSTANCES, conn_id, int(project_id), str(env_type), int(biz_date))
+
+
+# -- task (node) instances ----------------------------------------------------------------------------------------
+
+TASK_INSTANCES = "task_instances"
+
+
+async def fetch_task_instances(hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """ListTaskInstances of one workspace, environment and data date, narrowed to `ids` (one page)."""
+    _, _, project_id, env_type, biz_date = key
+    found = await hook.alist_task_instances(biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
+    return {int(i["Id"]): i for i in found if i.get("Id") is not None}
+
+
+def task_group(conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
+    """The group a node instance is read with (its ProjectId, ProjectEnv and Bizdate); None when one is missing."""
+    project_id, env_type, biz_date = instance.get("ProjectId"), instance.get("ProjectEnv"), instance.get("Bizdate")
+    if project_id is None or not env_type or biz_date is None:
+        return None
+    return (TASK_INSTANCES, conn_id, int(project_id), str(env_type), int(biz_date))
+
+
+# -- a wait's reads -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SharedReader:
+    """A trigger's reads of its instances: its own Get first, then its group's shared list call (any `WaitKind`)."""
+
+    hook: DataWorksHook
+    conn_id: str
+    kind: WaitKind
+    groups: dict[int, GroupKey] = field(default_factory=dict)
+    #: This wait's share of the shared list calls (each round's calls divided among the instances it read).
+    shared_calls: float = 0.0
+
+    def learn(self, instance: dict[str, Any]) -> None:
+        """Remember which group an instance belongs to, from any answer that carries it."""
+        key = self.kind.group(self.conn_id, instance)
+        if key is not None and instance.get("Id") is not None:
+            self.groups[int(instance["Id"])] = key
+
+    async def read(self, instance_id: int, deadline: float) -> dict[str, Any]:
+        """From the group's batch when the group is known and the batch has it; else by the wait's own Get."""
+        key = self.groups.get(instance_id)
+        if key is not None:
+            answer, share = await shared_poller(key, self.kind.fetch_batch).read(instance_id)
+            self.shared_calls += share
+            if answer is not None:
+                return answer
+        instance = await self.kind.fetch(self.hook, instance_id, deadline)
+        self.learn(instance)
+        return instance
