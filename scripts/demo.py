@@ -131,7 +131,7 @@ def build_world(emulator: DataWorksEmulator, today: date, due_hour: datetime) ->
         name="ods_orders_daily",
         biz_date=today - timedelta(days=1),
         statuses=["WaitResource", "Running", "Running", "Success"],
-        advance=1.0,
+        advance="reads",  # unfinished at the sensor's first look however long Airflow takes to start: it defers
     )
     for data_date in (today - timedelta(days=1), today):
         emulator.add_workflow_instance(
@@ -139,7 +139,7 @@ def build_world(emulator: DataWorksEmulator, today: date, due_hour: datetime) ->
             name="dws_sales_daily",
             biz_date=data_date,
             statuses=["Running", "Running", "Success"],
-            advance=1.0,
+            advance="reads",
         )
     emulator.add_workflow(
         id=501,

@@ -312,19 +312,20 @@ def test_kill_during_creation_stops_the_run_once_created(emu, record_property) -
     operator = make_operator()
     outcome: dict[str, str] = {}
 
-    def execute() -> None:
-        try:
-            operator.execute({"ti": ti})
-        except Exception as err:
-            outcome["error"] = type(err).__name__
+    def kill_while_creating() -> None:
+        """DataWorks is still creating: the operation is resolved, then its instances stopped."""
+        while not emu.calls("GetCreateWorkflowInstancesResult") and time.time() - started < 20:
+            time.sleep(0.02)
+        operator.on_kill()
 
     started = time.time()
-    worker = threading.Thread(target=execute)
-    worker.start()
-    while not emu.calls("GetCreateWorkflowInstancesResult") and time.time() - started < 20:
-        time.sleep(0.02)
-    operator.on_kill()  # DataWorks is still creating: the operation is resolved, then its instances stopped
-    worker.join(30)
+    killer = threading.Thread(target=kill_while_creating)  # execute() stays on the main thread (Airflow 2 needs it)
+    killer.start()
+    try:
+        operator.execute({"ti": ti})
+    except Exception as err:
+        outcome["error"] = type(err).__name__
+    killer.join(30)
     check(
         observe(emu, ti, "failed", outcome.get("error", ""), started),
         record_property,

@@ -16,8 +16,11 @@ SDK_PACKAGES = ("alibabacloud_dataworks_public20240518", "alibabacloud_tea_opena
 #: Imports the provider's top-level modules and every module of the subpackages DAG files use, then reports.
 PROBE = f"""
 import importlib, json, pkgutil, sys
+import airflow
 import airflow_provider_dataworks as root
 imported = []
+# Airflow 2 has no event-driven scheduling: that module refuses to import there (tested on its own).
+skip = {{"airflow_provider_dataworks.triggers.event"}} if airflow.__version__.startswith("2.") else set()
 for info in pkgutil.iter_modules(root.__path__, root.__name__ + "."):
     if not info.ispkg:
         importlib.import_module(info.name)
@@ -25,6 +28,8 @@ for info in pkgutil.iter_modules(root.__path__, root.__name__ + "."):
 for sub in ("hooks", "sensors", "operators", "triggers", "links"):
     package = importlib.import_module(f"{{root.__name__}}.{{sub}}")
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if info.name in skip:
+            continue
         importlib.import_module(info.name)
         imported.append(info.name)
 prefixes = {SDK_PACKAGES!r}
