@@ -1,7 +1,8 @@
 """The one wait loop for every kind of DataWorks instance: poll until all are terminal or a deadline passes.
 
 A `WaitKind` says what is waited on (workflow instances or task instances): its status sets, the single async
-step that fetches an instance's current state, the lookup that finds it, and how to name it. The triggers run
+step that fetches an instance's current state, the shared poll that reads many at once (see polling.py), the
+lookup that finds it (blocking for workers, awaitable for triggers), and how to name it. The triggers run
 the loop on the triggerer's event loop; the run operator's blocking mode runs the very same coroutine with
 `asyncio.run`, so deferrable and blocking waits cannot drift apart. Results are plain-JSON event payloads.
 """
