@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
@@ -49,6 +49,14 @@ class _Lookup:
         """JSON-primitive form for trigger kwargs."""
         return {**asdict(self), "instance_types": list(self.instance_types)}
 
+    #: The sensor argument that names one instance directly, for messages.
+    id_argument: ClassVar[str]
+
+    @property
+    def list_type(self) -> str | None:
+        """The `Type` filter of the list call: the one type asked for, else None (several are filtered here)."""
+        return self.instance_types[0] if len(self.instance_types) == 1 else None
+
     def subject(self) -> str:
         """What is looked up, e.g. `workflow 501`."""
         raise NotImplementedError
@@ -67,6 +75,7 @@ class InstanceLookup(_Lookup):
     """A workflow's instance of a data date."""
 
     workflow_id: int
+    id_argument = "workflow_instance_id"
 
     def subject(self) -> str:
         return f"workflow {self.workflow_id}"
@@ -77,6 +86,7 @@ class TaskInstanceLookup(_Lookup):
     """A node's instance of a data date; `task_id` is the node's id (`TaskId`), not an instance id."""
 
     task_id: int
+    id_argument = "task_instance_id"
 
     def subject(self) -> str:
         return f"node {self.task_id}"
@@ -139,7 +149,7 @@ def _node_args(lookup: TaskInstanceLookup) -> dict[str, Any]:
         "task_id": lookup.task_id,
         "project_id": lookup.project_id,
         "env_type": lookup.env_type,
-        "instance_type": lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
+        "instance_type": lookup.list_type,
     }
 
 
@@ -165,7 +175,7 @@ def _list_args(lookup: InstanceLookup) -> dict[str, Any]:
         "project_id": lookup.project_id,
         "workflow_id": lookup.workflow_id,
         "env_type": lookup.env_type,
-        "instance_type": lookup.instance_types[0] if len(lookup.instance_types) == 1 else None,
+        "instance_type": lookup.list_type,
     }
 
 
@@ -215,10 +225,5 @@ def choose_by_scheduling_time(
     target = f"none is scheduled at {format_epoch_ms(wanted)}" if not matching else "several share that time"
     raise DataWorksConfigError(
         f"{lookup.describe()} has {len(candidates)} instances ({listed}) and {target}; pass scheduled_time "
-        f"(the instance's scheduling time) or {_id_argument(lookup)} to choose one."
+        f"(the instance's scheduling time) or {lookup.id_argument} to choose one."
     )
-
-
-def _id_argument(lookup: InstanceLookup | TaskInstanceLookup) -> str:
-    """The sensor argument that names one instance directly."""
-    return "task_instance_id" if isinstance(lookup, TaskInstanceLookup) else "workflow_instance_id"

@@ -123,44 +123,41 @@ def shared_poller(key: GroupKey, fetch: Callable[..., Awaitable[dict[int, dict[s
     return poller
 
 
-# -- workflow instances -------------------------------------------------------------------------------------------
+# -- the two kinds of instance: their batch read and their group, from DataWorks' own field names -----------------
 
 WORKFLOW_INSTANCES = "workflow_instances"
-
-
-async def fetch_workflow_instances(hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """ListWorkflowInstances of one workspace, environment and data date, narrowed to `ids` (one page)."""
-    _, _, project_id, env_type, biz_date = key
-    found = await hook.alist_workflow_instances(biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
-    return {int(i["Id"]): i for i in found if i.get("Id") is not None}
-
-
-def workflow_group(conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
-    """The group an instance is read with, from its own fields; None when DataWorks left one out."""
-    project_id, env_type, biz_date = instance.get("ProjectId"), instance.get("EnvType"), instance.get("BizDate")
-    if project_id is None or not env_type or biz_date is None:
-        return None
-    return (WORKFLOW_INSTANCES, conn_id, int(project_id), str(env_type), int(biz_date))
-
-
-# -- task (node) instances ----------------------------------------------------------------------------------------
-
 TASK_INSTANCES = "task_instances"
 
 
-async def fetch_task_instances(hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """ListTaskInstances of one workspace, environment and data date, narrowed to `ids` (one page)."""
-    _, _, project_id, env_type, biz_date = key
-    found = await hook.alist_task_instances(biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
-    return {int(i["Id"]): i for i in found if i.get("Id") is not None}
+def batch_fetch(
+    list_instances: Callable[[DataWorksHook], Callable[..., Awaitable[list[dict[str, Any]]]]],
+) -> Callable[[DataWorksHook, GroupKey, Sequence[int]], Awaitable[dict[int, dict[str, Any]]]]:
+    """A batch read: one list call of a group's workspace, environment and data date, narrowed to `ids` (one page)."""
+
+    async def fetch(hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        _, _, project_id, env_type, biz_date = key
+        found = await list_instances(hook)(biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
+        return {int(i["Id"]): i for i in found if i.get("Id") is not None}
+
+    return fetch
 
 
-def task_group(conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
-    """The group a node instance is read with (its ProjectId, ProjectEnv and Bizdate); None when one is missing."""
-    project_id, env_type, biz_date = instance.get("ProjectId"), instance.get("ProjectEnv"), instance.get("Bizdate")
-    if project_id is None or not env_type or biz_date is None:
-        return None
-    return (TASK_INSTANCES, conn_id, int(project_id), str(env_type), int(biz_date))
+def grouping(kind: str, env_field: str, date_field: str) -> Callable[[str, dict[str, Any]], GroupKey | None]:
+    """The group an instance is read with, from its own fields; None when DataWorks left one out."""
+
+    def group(conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
+        project_id, env_type, biz_date = instance.get("ProjectId"), instance.get(env_field), instance.get(date_field)
+        if project_id is None or not env_type or biz_date is None:
+            return None
+        return (kind, conn_id, int(project_id), str(env_type), int(biz_date))
+
+    return group
+
+
+fetch_workflow_instances = batch_fetch(lambda hook: hook.alist_workflow_instances)
+workflow_group = grouping(WORKFLOW_INSTANCES, "EnvType", "BizDate")
+fetch_task_instances = batch_fetch(lambda hook: hook.alist_task_instances)
+task_group = grouping(TASK_INSTANCES, "ProjectEnv", "Bizdate")
 
 
 # -- a wait's reads -----------------------------------------------------------------------------------------------
