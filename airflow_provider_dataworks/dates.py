@@ -116,6 +116,32 @@ def run_due_time(context: Any) -> datetime:
     return run_after
 
 
+def schedule_period(context: Any) -> timedelta | None:
+    """How often the run's DAG runs (its data interval, else the gap to its timetable's next run); None if unknown.
+
+    A DAG that runs more often than daily gates on one of several DataWorks instances of the same data date, so
+    its lookups must match the scheduling time exactly, even when only one instance exists so far.
+    """
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    if start is not None and end is not None and end > start:
+        return end - start
+    timetable = getattr(context.get("dag"), "timetable", None)
+    if end is None or timetable is None or not getattr(timetable, "periodic", False):
+        return None
+    import pendulum
+    from airflow.timetables.base import DataInterval, TimeRestriction
+
+    end = pendulum.instance(end)  # timetables do pendulum arithmetic on what they are given
+    try:
+        info = timetable.next_dagrun_info(
+            last_automated_data_interval=DataInterval(end, end),
+            restriction=TimeRestriction(earliest=None, latest=None, catchup=True),
+        )
+    except Exception:  # a custom timetable that cannot answer: treat the schedule as unknown
+        return None
+    return None if info is None or info.run_after <= end else info.run_after - end
+
+
 def default_data_date(context: Any, zone: tzinfo) -> date:
     """The data date of the DataWorks instance due when this Airflow run is: the day before, in DataWorks' zone."""
     return run_due_time(context).astimezone(zone).date() - timedelta(days=1)

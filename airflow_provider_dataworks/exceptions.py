@@ -118,3 +118,7 @@ class DataWorksWorkflowCreateFailed(AirflowFailException):
 
 class DataWorksWaitTimeout(AirflowException):
     """The wait for DataWorks ran past the task's `timeout`; the run operator stops its instances first."""
+
+
+class DataWorksStartInterrupted(AirflowException):
+    """The task was killed while starting a run: nothing more is created or adopted after the kill."""

@@ -2,8 +2,9 @@
 
 A workflow has one instance per data date when it runs daily, and 24 (or more) when it runs hourly or by the
 minute; workflow instances carry no scheduling time themselves, so it is read from their task instances'
-`TriggerTime` only when several instances of the date are candidates. Node (task) instances carry their own
-`TriggerTime`, so a node's list answer decides by itself.
+`TriggerTime` when several instances of the date are candidates, or when the Airflow DAG runs more often than
+daily (DataWorks may not have generated the other hours yet: a lone earlier hour is not the one). Node (task)
+instances carry their own `TriggerTime`, so a node's list answer decides by itself.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class _Lookup:
     :param biz_date: the data date as DataWorks' BizDate (epoch ms).
     :param scheduled_time: an explicit scheduling time (`TriggerTime`, epoch ms) the instance must have.
     :param due_time: when the Airflow run is due (its data interval's end, epoch ms): picks among several.
+    :param sub_daily: the Airflow DAG runs more often than daily: only the instance scheduled at the due time (or
+        at `scheduled_time`) is the one, even while it is the only instance of the date so far.
     """
 
     biz_date: int
@@ -39,6 +42,7 @@ class _Lookup:
     instance_types: tuple[str, ...] = ("Normal",)
     scheduled_time: int | None = None
     due_time: int | None = None
+    sub_daily: bool = False
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
@@ -51,6 +55,11 @@ class _Lookup:
 
     #: The sensor argument that names one instance directly, for messages.
     id_argument: ClassVar[str]
+
+    @property
+    def needs_scheduling_time(self) -> bool:
+        """Whether the scheduling time decides even for a lone candidate (an explicit time, or a sub-daily run)."""
+        return self.scheduled_time is not None or self.sub_daily
 
     @property
     def list_type(self) -> str | None:
@@ -111,7 +120,7 @@ def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any]
     candidates = _candidates(hook.list_workflow_instances(**_list_args(lookup)), lookup)
     if not candidates:
         return None
-    if len(candidates) == 1 and lookup.scheduled_time is None:
+    if len(candidates) == 1 and not lookup.needs_scheduling_time:
         return candidates[0]
     tasks = hook.list_task_instances(**_task_args(lookup))
     return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
@@ -122,7 +131,7 @@ async def afind_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[st
     candidates = _candidates(await hook.alist_workflow_instances(**_list_args(lookup)), lookup)
     if not candidates:
         return None
-    if len(candidates) == 1 and lookup.scheduled_time is None:
+    if len(candidates) == 1 and not lookup.needs_scheduling_time:
         return candidates[0]
     tasks = await hook.alist_task_instances(**_task_args(lookup))
     return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
@@ -163,7 +172,7 @@ def _choose_task_instance(instances: Sequence[dict[str, Any]], lookup: TaskInsta
     ]
     if not candidates:
         return None
-    if len(candidates) == 1 and lookup.scheduled_time is None:
+    if len(candidates) == 1 and not lookup.needs_scheduling_time:
         return candidates[0]
     times = {int(i["Id"]): int(i["TriggerTime"]) for i in candidates if isinstance(i.get("TriggerTime"), int)}
     return choose_by_scheduling_time(candidates, times, lookup)

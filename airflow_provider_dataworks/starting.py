@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
+    DataWorksStartInterrupted,
     DataWorksThrottlingError,
+    DataWorksTransportError,
     DataWorksWaitTimeout,
     DataWorksWorkflowCreateFailed,
 )
@@ -23,10 +25,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: After an answer that may have been lost, look for the run this many times before creating it again.
-LOST_ANSWER_LOOKUPS = 3
-#: Seconds a kill or a failure may spend finding out which instances a creation made, before stopping them.
+#: Seconds DataWorks may take to create a run in the background: after an answer that may have been lost, the run
+#: is looked for by its identity this long before it is created again.
+DEFAULT_CREATION_TIMEOUT = 300.0
+#: Seconds a failure may spend finding out which instances a creation made, before stopping them.
 RESOLVE_TIMEOUT_SECONDS = 30.0
+#: Seconds a kill may spend on it: Airflow sends SIGKILL 5 s after SIGTERM, and the stop call needs the rest.
+KILL_RESOLVE_SECONDS = 2.5
 
 
 @dataclass
@@ -59,27 +64,40 @@ class RunStarter:
 
     :param creation_poll_interval: seconds between reads of a creation or rerun operation, and between look-ups
         of a run whose creation answer was lost.
-    :param lookups: look-ups after a lost answer before creating again.
+    :param creation_timeout: seconds to keep looking for the run of an answer that may have been lost (DataWorks
+        creates runs in the background) before creating it again.
     """
 
     hook: DataWorksHook
     request: RunRequest
     creation_poll_interval: float
-    lookups: int = LOST_ANSWER_LOOKUPS
+    creation_timeout: float = DEFAULT_CREATION_TIMEOUT
     operation_id: str | None = None
     instance_ids: list[int] = field(default_factory=list)
     create_attempted: bool = False
     earlier_ids: set[int] = field(default_factory=set)
+    killed: bool = False
 
     # -- starting -----------------------------------------------------------------------------------------
 
     def start(
         self, *, is_retry: bool, reuse_existing_run: bool, retry_from_failure: bool, deadline: float
     ) -> list[int]:
-        """The ids of this task instance's run: an earlier try's (adopted or rerun) or a newly created one."""
+        """The ids of this task instance's run: an earlier try's (adopted or rerun) or a newly created one.
+
+        Runs of this identity that exist before a first try creates its own (a DAG run deleted and made again
+        under the same run id) are never its own: they are neither adopted, nor stopped, nor taken for a run
+        whose creation answer was lost.
+        """
+        earlier = self.own_instances(deadline)
+        self.earlier_ids = {int(i["Id"]) for i in earlier}
+        if not is_retry and earlier:
+            log.warning(
+                "Ignoring workflow instances %s: they carry this task instance's identity but existed before its "
+                "first try (a DAG run made again under the same run id?).",
+                sorted(self.earlier_ids),
+            )
         if is_retry:
-            earlier = self.own_instances(deadline)
-            self.earlier_ids = {int(i["Id"]) for i in earlier}
             days = [self.hook.biz_date_ms(d) for d in self.request.days()]
             plan = plan_retry(
                 earlier, days, reuse_existing_run=reuse_existing_run, retry_from_failure=retry_from_failure
@@ -98,21 +116,39 @@ class RunStarter:
         return self.create(deadline)
 
     def create(self, deadline: float) -> list[int]:
-        """CreateWorkflowInstances once; after a possibly lost answer, adopt the run if it exists, else try again."""
+        """CreateWorkflowInstances once; after a possibly lost answer, adopt the run if it appears, else try again.
+
+        DataWorks creates a run in the background, so the run of an answer that never came (a dropped connection,
+        a timeout, a gateway page) is looked for by identity for `creation_timeout` seconds before another is
+        created; the last attempt's lost answer is looked up too. A DataWorks error answer created nothing.
+        """
         retries = self.hook.retry_policy.retry_limit
         for attempt in range(retries + 1):
+            self._check_not_killed()
             try:
                 self.create_attempted = True
                 self.operation_id = self._create_call(deadline)
             except DataWorksAPIError as err:
-                if not err.retryable or isinstance(err, DataWorksThrottlingError) or attempt == retries:
+                if not err.retryable or isinstance(err, DataWorksThrottlingError):
                     raise
-                log.warning("%s; the run may exist all the same: looking for it before creating again.", err)
+                if not isinstance(err, DataWorksTransportError):  # DataWorks answered: nothing was created
+                    if attempt == retries:
+                        raise
+                    log.warning("%s; creating the run again.", err)
+                    continue
+                log.warning(
+                    "%s; the run may exist all the same: looking for it by identity for up to %s s before %s.",
+                    err,
+                    self.creation_timeout,
+                    "creating it again" if attempt < retries else "giving up",
+                )
                 found = self._find_new_run(deadline)
                 if found:
                     log.info("Found the run the lost answer created: workflow instances %s.", found)
                     self.instance_ids = found
                     return found
+                if attempt == retries:
+                    raise
                 continue
             log.info(
                 "DataWorks is creating run %r of workflow %s (operation %s).",
@@ -140,9 +176,14 @@ class RunStarter:
             deadline=deadline,
         )
 
-    def wait_for_creation(self, operation_id: str, deadline: float) -> list[int]:
-        """Poll GetCreateWorkflowInstancesResult until Created (ids) or CreateFailure (fail the task)."""
+    def wait_for_creation(self, operation_id: str, deadline: float, *, interruptible: bool = True) -> list[int]:
+        """Poll GetCreateWorkflowInstancesResult until Created (ids) or CreateFailure (fail the task).
+
+        `interruptible`: a kill ends the poll (the kill resolves the operation itself, within its budget).
+        """
         while True:
+            if interruptible:
+                self._check_not_killed()
             result = self.hook.get_create_workflow_instances_result(operation_id, deadline=deadline)
             status = result.get("Status")
             if status == "Created":
@@ -228,27 +269,42 @@ class RunStarter:
         return []
 
     def _find_new_run(self, deadline: float) -> list[int]:
-        """Look for the run a lost answer may have created; DataWorks may still be creating it, so look again."""
-        for lookup in range(self.lookups):
-            if lookup:
-                if time.time() + self.creation_poll_interval > deadline:
-                    break
-                time.sleep(self.creation_poll_interval)
-            found = self._new_instance_ids(deadline)
-            if found:
+        """Look for the run a lost answer may have created, until it appears or the creation window closes."""
+        window_end = min(deadline, time.time() + self.creation_timeout)
+        while True:
+            self._check_not_killed()
+            try:
+                found = self._new_instance_ids(window_end)
+            except DataWorksAPIError as err:
+                if not err.retryable:
+                    raise
+                log.warning("Could not look for the run yet (%s); looking again.", err)
+                found = []
+            if found or time.time() + self.creation_poll_interval > window_end:
                 return found
-        return []
+            time.sleep(self.creation_poll_interval)
+
+    def _check_not_killed(self) -> None:
+        """Once the task is being killed, nothing more is created or adopted (execute resumes after `on_kill`)."""
+        if self.killed:
+            raise DataWorksStartInterrupted(
+                f"The task was killed while starting run {self.request.name!r}; nothing more is started."
+            )
 
     # -- what to stop ---------------------------------------------------------------------------------------
 
-    def started_ids(self) -> list[int]:
-        """Everything this start made, resolving a creation still under way (for a kill or a failure)."""
+    def started_ids(self, budget: float = RESOLVE_TIMEOUT_SECONDS) -> list[int]:
+        """Everything this start made, resolving for up to `budget` seconds a creation still under way.
+
+        What cannot be resolved in time is logged with its operation id and identity: DataWorks may still create
+        it, and the next try of this task instance finds it by that identity and stops or adopts it.
+        """
         if self.instance_ids:
             return list(self.instance_ids)
-        limit = time.time() + RESOLVE_TIMEOUT_SECONDS
+        limit = time.time() + budget
         if self.operation_id:
             try:
-                self.instance_ids = self.wait_for_creation(self.operation_id, limit)
+                self.instance_ids = self.wait_for_creation(self.operation_id, limit, interruptible=False)
             except (DataWorksAPIError, DataWorksWaitTimeout, DataWorksWorkflowCreateFailed) as err:
                 log.warning("Could not resolve creation operation %s: %s", self.operation_id, err)
         if not self.instance_ids and self.create_attempted:
@@ -256,4 +312,18 @@ class RunStarter:
                 self.instance_ids = self._new_instance_ids(limit)
             except DataWorksAPIError as err:
                 log.warning("Could not look up the run %r by identity: %s", self.request.name, err)
+        if not self.instance_ids and self.create_attempted:
+            log.warning(
+                "DataWorks may still be creating run %r of workflow %s (operation %s, tags %s): the next try of "
+                "this task instance finds it by that identity and stops or adopts it.",
+                self.request.name,
+                self.request.workflow_id,
+                self.operation_id or "unknown: the create answer was lost",
+                self.request.identity.tags(),
+            )
         return list(self.instance_ids)
+
+    def kill(self) -> list[int]:
+        """For `on_kill`: start nothing more, and return what was started, resolved within the kill budget."""
+        self.killed = True
+        return self.started_ids(KILL_RESOLVE_SECONDS)

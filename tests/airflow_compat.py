@@ -5,7 +5,7 @@ from __future__ import annotations
 from airflow_harness import AIRFLOW_3
 
 if AIRFLOW_3:
-    from airflow.sdk import Connection
+    from airflow.sdk import DAG, Connection
     from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
     from airflow.sdk.serde import deserialize, serialize
 
@@ -14,6 +14,7 @@ if AIRFLOW_3:
 else:
     from airflow.exceptions import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
     from airflow.models.connection import Connection
+    from airflow.models.dag import DAG
     from airflow.serialization.serialized_objects import BaseSerialization
 
     serialize = BaseSerialization.serialize  # how Airflow 2 stores a trigger's kwargs
@@ -21,6 +22,7 @@ else:
     SENSOR_SLEEP = "airflow.sensors.base.time.sleep"
 
 __all__ = [
+    "DAG",
     "SENSOR_SLEEP",
     "AirflowSensorTimeout",
     "AirflowSkipException",

@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on, 0 for any free port (default: 8765)")
     parser.add_argument(
+        "--creation-delay",
+        type=float,
+        help="seconds from a CreateWorkflowInstances request to its instances existing (default: the scenario's, 5)",
+    )
+    parser.add_argument(
         "--print-connection",
         action="store_true",
         help="only print the Airflow connection JSON for this host, port and scenario, then exit",
@@ -40,8 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from airflow_provider_dataworks.emulator.scenario import ScenarioError
 
     try:
-        emulator = DataWorksEmulator(args.scenario, host=args.host, port=args.port)
-    except ScenarioError as exc:
+        emulator = DataWorksEmulator(args.scenario, host=args.host, port=args.port, creation_delay=args.creation_delay)
+    except (ScenarioError, ValueError) as exc:
         print(f"dataworks-emulator: error: {exc}", file=sys.stderr)
         return 2
     if args.print_connection:

@@ -5,6 +5,10 @@ Status timelines: an instance walks through ``statuses``. With ``advance="reads"
 returned by a read (the first one before any read). With ``advance`` a number of seconds, the status is
 ``statuses[min(int(elapsed / advance), len - 1)]``, ``elapsed`` counting on the emulator clock from the
 timeline's origin (when the instance was added, created, scheduled or rerun). A stopped instance is ``Failure``.
+A scheduled instance generated ahead of its scheduling time is ``NotRun`` until then; its timeline starts then.
+
+The status vocabulary is DataWorks' own (``GetWorkflowInstance``), written out here: the emulator is a model of
+DataWorks, independent of the provider's code.
 """
 
 from __future__ import annotations
@@ -13,11 +17,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from airflow_provider_dataworks.status import TERMINAL_STATUSES, WorkflowInstanceStatus
-
 Advance = Literal["reads"] | float
 
-WORKFLOW_INSTANCE_STATUSES = tuple(status.value for status in WorkflowInstanceStatus)
+WORKFLOW_INSTANCE_STATUSES = (
+    "NotRun",
+    "Running",
+    "WaitTime",
+    "CheckingCondition",
+    "WaitResource",
+    "Checking",
+    "Success",
+    "Failure",
+)
+TERMINAL_STATUSES = frozenset({"Success", "Failure"})
 TASK_INSTANCE_STATUSES = (*WORKFLOW_INSTANCE_STATUSES, "WaitTrigger")
 INSTANCE_TYPES = ("Normal", "Manual", "SmokeTest", "SupplementData", "ManualWorkflow", "TriggerWorkflow")
 ENV_TYPES = ("Prod", "Dev")
@@ -38,6 +50,13 @@ def check_timeline(
     if advance != "reads" and (isinstance(advance, bool) or not isinstance(advance, (int, float)) or advance <= 0):
         raise ValueError(f"advance must be 'reads' or a positive number of seconds, got {advance!r}.")
     return tuple(statuses)
+
+
+def check_delay(seconds: float) -> float:
+    """Validate a creation delay: a non-negative number of seconds."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise ValueError(f"creation_delay must be a non-negative number of seconds, got {seconds!r}.")
+    return float(seconds)
 
 
 def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
@@ -137,6 +156,7 @@ class WorkflowInstanceRecord:
     created_ms: int
     trigger_ms: int
     appear_ms: int | None = None
+    runs_from_ms: int | None = None
     tasks: list[TaskInstanceRecord] = field(default_factory=list)
     stopped: bool = False
     started_ms: int | None = None
@@ -146,8 +166,14 @@ class WorkflowInstanceRecord:
         """Return whether the instance exists yet on the emulator clock (scheduled ones appear at trigger time)."""
         return self.appear_ms is None or now * 1000 >= self.appear_ms
 
+    def waiting_for_schedule(self, now: float) -> bool:
+        """Whether a generated scheduled instance still waits for its scheduling time (and shows ``NotRun``)."""
+        return self.runs_from_ms is not None and now * 1000 < self.runs_from_ms
+
     def status(self, now: float, *, read: bool = False) -> str:
         """Return the current status, recording the start and finish times the first time they are seen."""
+        if self.waiting_for_schedule(now):
+            return "Failure" if self.stopped else "NotRun"
         index = self.timeline.index(now, read=read)
         if self.stopped:
             return "Failure"
@@ -205,15 +231,21 @@ class WorkflowRecord:
     create_result: str
     failure_message: str
     rerun_statuses: tuple[str, ...] = DEFAULT_RERUN_STATUSES
+    creation_delay: float | None = None
 
 
 @dataclass
 class CreateOperation:
-    """An asynchronous CreateWorkflowInstances operation; its instances exist as soon as it is accepted."""
+    """An asynchronous CreateWorkflowInstances operation; its instances exist only from ``ready_at`` on.
+
+    Until then the operation is ``Creating`` and List/Get do not show its instances, as in DataWorks, which
+    creates them in the background after accepting the request.
+    """
 
     id: str
     workflow: WorkflowRecord
     instance_ids: list[int]
+    ready_at: float
     reads: int = 0
 
 

@@ -36,6 +36,7 @@ class DataWorksEmulator:
         port: int = 0,
         region_id: str | None = None,
         timezone: str | None = None,
+        creation_delay: float | None = None,
     ) -> None:
         self.scenario = Scenario.load(scenario)
         self.host = host
@@ -50,7 +51,12 @@ class DataWorksEmulator:
         self.sts_access_key_secret = credentials[self.sts_access_key_id].secret
         self.security_token = credentials[self.sts_access_key_id].security_token
         self.timezone = timezone or self.scenario.timezone
-        self.state = EmulatorState(project_id=self.project_id, credentials=credentials, timezone=self.timezone)
+        self.state = EmulatorState(
+            project_id=self.project_id,
+            credentials=credentials,
+            timezone=self.timezone,
+            creation_delay=self.scenario.creation_delay if creation_delay is None else creation_delay,
+        )
         self.scenario.populate(self.state)
         self._requested_port = port
         self._port: int | None = None
@@ -193,9 +199,10 @@ class DataWorksEmulator:
         """Add a workflow run by DataWorks' scheduler; return its Normal instance ids in scheduling order.
 
         E.g. ``add_scheduled_workflow(501, "sales_daily", at="00:30", biz_dates=["2025-01-15"])``: the instance of
-        data date 2025-01-15 appears at 2025-01-16 00:30 (emulator zone) on the emulator clock. Keywords as
-        `EmulatorState.add_scheduled_workflow` (schedule, at, biz_dates, statuses, advance, tasks, project_id,
-        env_type, rerun_statuses, statuses_by_time, owner).
+        data date 2025-01-15 is generated at 2025-01-15 23:30 (emulator zone, T+1 generation), shows ``NotRun``
+        and starts at 2025-01-16 00:30 on the emulator clock. Keywords as `EmulatorState.add_scheduled_workflow`
+        (schedule, at, biz_dates, statuses, advance, tasks, project_id, env_type, rerun_statuses,
+        statuses_by_time, owner, generated_at).
         """
         return self.state.add_scheduled_workflow(workflow_id, name, **schedule)
 
@@ -251,6 +258,10 @@ class DataWorksEmulator:
     def set_clock(self, when: str | int | datetime) -> None:
         """Set the emulator's "now" to ``when`` (aware datetime or ISO-8601 with offset); it then runs in real time."""
         self.state.set_clock(when)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's "now" forward by ``seconds`` (a creation, a scheduling time comes sooner)."""
+        self.state.advance_clock(seconds)
 
     def now(self) -> datetime:
         """Return the emulator's "now" (aware, in the emulator's time zone)."""

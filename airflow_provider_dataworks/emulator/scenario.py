@@ -4,7 +4,8 @@ Keys: ``region_id``, ``project_id``, ``timezone`` (IANA, default ``Asia/Shanghai
 ``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
 ``workflow_instances``, ``workflows`` and ``scheduled_workflows`` (lists of keyword arguments of
 ``DataWorksEmulator.add_workflow_instance`` / ``add_workflow`` / ``add_scheduled_workflow``), ``clock`` (the
-emulator's starting "now", ISO-8601 with offset) and ``faults``
+emulator's starting "now", ISO-8601 with offset), ``creation_delay`` (seconds from a create request to its
+instances existing, default 5) and ``faults``
 (``{action, kind, times?, ...options}``). A bare name such as ``"demo"`` loads the bundled
 ``scenarios/<name>.yaml``.
 """
@@ -21,8 +22,9 @@ from typing import Any
 
 from airflow_provider_dataworks.emulator.dates import DEFAULT_TIMEZONE, to_datetime, zone
 from airflow_provider_dataworks.emulator.faults import Fault
+from airflow_provider_dataworks.emulator.records import check_delay
 from airflow_provider_dataworks.emulator.signing import Credential
-from airflow_provider_dataworks.emulator.state import EmulatorState
+from airflow_provider_dataworks.emulator.state import DEFAULT_CREATION_DELAY, EmulatorState
 
 DEFAULT_ACCESS_KEY_ID = "LTAI5tEMULATORKEY00001"
 DEFAULT_ACCESS_KEY_SECRET = "emulator-secret-not-for-production"
@@ -95,6 +97,7 @@ class Scenario:
     scheduled_workflows: list[dict[str, Any]] = field(default_factory=list)
     clock: str | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)
+    creation_delay: float = DEFAULT_CREATION_DELAY
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
@@ -125,6 +128,11 @@ class Scenario:
             for k, v in sts_keys.items()
         ):
             raise ScenarioError("Scenario key 'sts_keys' must map AccessKey ids to {secret, token} strings.")
+        creation_delay = data.get("creation_delay", DEFAULT_CREATION_DELAY)
+        try:
+            check_delay(creation_delay)
+        except ValueError as exc:
+            raise ScenarioError(f"Scenario key 'creation_delay': {exc}") from None
         timezone = data.get("timezone", DEFAULT_TIMEZONE)
         try:
             zone(timezone)
@@ -141,6 +149,7 @@ class Scenario:
             scheduled_workflows=_check_entries("scheduled_workflows", data.get("scheduled_workflows") or []),
             clock=_check_clock(data.get("clock")),
             faults=_check_entries("faults", data.get("faults") or []),
+            creation_delay=float(creation_delay),
         )
 
     @classmethod

@@ -19,6 +19,7 @@ from airflow_provider_dataworks.emulator.dates import (
     day_of,
     expand_dates,
     midnight_ms,
+    parse_hhmm,
     scheduling_times,
     to_datetime,
     yesterday_ms,
@@ -30,6 +31,7 @@ from airflow_provider_dataworks.emulator.records import (
     ENV_TYPES,
     INSTANCE_TYPES,
     TASK_INSTANCE_STATUSES,
+    TERMINAL_STATUSES,
     WORKFLOW_INSTANCE_STATUSES,
     Advance,
     CreateOperation,
@@ -41,11 +43,11 @@ from airflow_provider_dataworks.emulator.records import (
     WorkflowInstanceRecord,
     WorkflowRecord,
     check_choice,
+    check_delay,
     check_tags,
     check_timeline,
 )
 from airflow_provider_dataworks.emulator.tasks import default_log, task_wire
-from airflow_provider_dataworks.status import TERMINAL_STATUSES
 
 if TYPE_CHECKING:
     from airflow_provider_dataworks.emulator.faults import Fault
@@ -65,6 +67,16 @@ __all__ = [
 ]
 
 _DEFAULT_TZ = zone(DEFAULT_TIMEZONE)
+#: Seconds between accepting a CreateWorkflowInstances and its instances existing (DataWorks creates them in the
+#: background; the reference gives no figure, so the emulator is deliberately slow).
+DEFAULT_CREATION_DELAY = 5.0
+#: When DataWorks generates the next day's scheduled instances (T+1 generation), on the day before they run.
+DEFAULT_GENERATION_TIME = "23:30"
+#: Scheduled instances appear one by one at their own scheduling time instead (as after a late publication).
+GENERATED_AT_SCHEDULING_TIME = "scheduling_time"
+#: Ids start above 2^53, 19 digits as DataWorks issues them, so that no client may round them through a float.
+FIRST_INSTANCE_ID = 7_205_759_403_792_794_000
+FIRST_TASK_INSTANCE_ID = 8_106_479_329_266_893_000
 
 
 def to_biz_date_ms(value: str | int | date, tz: tzinfo = _DEFAULT_TZ) -> int:
@@ -86,9 +98,15 @@ class EmulatorState:
     """All mutable emulator data behind one lock; action handlers and the Python API both go through it."""
 
     def __init__(
-        self, *, project_id: int, credentials: Mapping[str, Credential], timezone: str = DEFAULT_TIMEZONE
+        self,
+        *,
+        project_id: int,
+        credentials: Mapping[str, Credential],
+        timezone: str = DEFAULT_TIMEZONE,
+        creation_delay: float = DEFAULT_CREATION_DELAY,
     ) -> None:
         self.project_id = project_id
+        self.creation_delay = check_delay(creation_delay)
         self.credentials = dict(credentials)
         self.timezone = timezone
         self.tz = zone(timezone)
@@ -106,8 +124,8 @@ class EmulatorState:
         self._reruns: dict[str, RerunOperation] = {}
         self._faults: list[Fault] = []
         self._calls: list[RecordedCall] = []
-        self._next_instance_id = 1000
-        self._next_task_instance_id = 50000
+        self._next_instance_id = FIRST_INSTANCE_ID
+        self._next_task_instance_id = FIRST_TASK_INSTANCE_ID
         self._next_task_id = 70000
 
     def clear(self) -> None:
@@ -131,6 +149,11 @@ class EmulatorState:
         with self._lock:
             self._clock_epoch = moment.timestamp()
             self._clock_mono = time.monotonic()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move "now" forward by ``seconds``."""
+        with self._lock:
+            self._clock_epoch += seconds
 
     def biz_date_ms(self, value: str | int | date) -> int:
         """Return the BizDate of a data date in the emulator's time zone (epoch ms stay as they are)."""
@@ -225,8 +248,13 @@ class EmulatorState:
         create_result: str = "Created",
         failure_message: str | None = None,
         rerun_statuses: Sequence[str] = DEFAULT_RERUN_STATUSES,
+        creation_delay: float | None = None,
     ) -> int:
-        """Add a workflow definition that CreateWorkflowInstances can start; return its id."""
+        """Add a workflow definition that CreateWorkflowInstances can start; return its id.
+
+        Its runs exist ``creation_delay`` seconds (default: the emulator's) after the create request, and their
+        operation reads ``Creating`` until then and for at least ``creating_reads`` reads.
+        """
         timeline = check_timeline(statuses, advance)
         reruns = check_timeline(rerun_statuses, advance)
         check_choice("create_result", create_result, CREATE_RESULTS)
@@ -248,6 +276,7 @@ class EmulatorState:
                 create_result=create_result,
                 failure_message=failure_message or "The workflow instances could not be created.",
                 rerun_statuses=reruns,
+                creation_delay=None if creation_delay is None else check_delay(creation_delay),
             )
             return id
 
@@ -267,18 +296,23 @@ class EmulatorState:
         rerun_statuses: Sequence[str] = DEFAULT_RERUN_STATUSES,
         statuses_by_time: Mapping[str, Sequence[str]] | None = None,
         owner: str = "1000",
+        generated_at: str = DEFAULT_GENERATION_TIME,
     ) -> list[int]:
         """Add a workflow the scheduler runs: one Normal instance per scheduling time of each data date.
 
         Data date D's instances are due on D+1 (daily: at ``at``; hourly: every hour at ``at``'s minute;
-        ``minutes:N``: every N minutes from ``at``), each appearing only when the emulator clock reaches its
-        scheduling time, which its task instances carry as TriggerTime. ``statuses_by_time`` overrides the
-        timeline for ``"HH:MM"`` (scheduling time), ``"YYYY-MM-DD"`` (data date) or ``"YYYY-MM-DD HH:MM"``.
+        ``minutes:N``: every N minutes from ``at``), each with its own scheduling time, which its task instances
+        carry as TriggerTime. All of a day's instances appear at ``generated_at`` ("HH:MM") on D, DataWorks'
+        T+1 generation, and wait ``NotRun`` until their scheduling time starts their timeline; with
+        ``generated_at="scheduling_time"`` each appears only at its scheduling time. ``statuses_by_time``
+        overrides the timeline for ``"HH:MM"`` (scheduling time), ``"YYYY-MM-DD"`` (data date) or
+        ``"YYYY-MM-DD HH:MM"``.
         """
         timeline = check_timeline(statuses, advance)
         reruns = check_timeline(rerun_statuses, advance)
         check_choice("env_type", env_type, ENV_TYPES)
         times = scheduling_times(schedule, at)
+        generation = None if generated_at == GENERATED_AT_SCHEDULING_TIME else parse_hhmm(generated_at)
         days = [self.biz_day(self.biz_date_ms(value)) for value in expand_dates(biz_dates)]
         overrides = {key: check_timeline(value, advance) for key, value in (statuses_by_time or {}).items()}
         project = self.project_id if project_id is None else project_id
@@ -308,6 +342,10 @@ class EmulatorState:
                     key = f"{hour:02d}:{minute:02d}"
                     chosen = overrides.get(f"{day} {key}") or overrides.get(day.isoformat()) or overrides.get(key)
                     trigger_ms = int(trigger.timestamp() * 1000)
+                    appear_ms = trigger_ms
+                    if generation is not None:
+                        generated = datetime(day.year, day.month, day.day, *generation, tzinfo=self.tz)
+                        appear_ms = min(trigger_ms, int(generated.timestamp() * 1000))
                     record = self._new_instance(
                         instance_id=None,
                         workflow_id=workflow_id,
@@ -326,7 +364,9 @@ class EmulatorState:
                         rerun_statuses=reruns,
                         start=trigger_ms / 1000,
                         trigger_ms=trigger_ms,
-                        appear_ms=trigger_ms,
+                        appear_ms=appear_ms,
+                        created=appear_ms / 1000,
+                        runs_from_ms=trigger_ms if appear_ms < trigger_ms else None,
                     )
                     ids.append(record.id)
             return ids
@@ -389,13 +429,18 @@ class EmulatorState:
         start: float,
         trigger_ms: int,
         appear_ms: int | None,
+        created: float | None = None,
+        runs_from_ms: int | None = None,
     ) -> WorkflowInstanceRecord:
-        """Create and store an instance with its task instances (caller holds the lock)."""
+        """Create and store an instance with its task instances (caller holds the lock).
+
+        ``start`` is its timeline's origin; ``created`` its CreateTime when it exists before it starts.
+        """
         if instance_id is None:
             instance_id = self._next_instance_id
         self._next_instance_id = max(self._next_instance_id, instance_id + 1)
-        created_ms = int(start * 1000)
-        origin = created_ms / 1000
+        created_ms = int((start if created is None else created) * 1000)
+        origin = int(start * 1000) / 1000
         record = WorkflowInstanceRecord(
             id=instance_id,
             workflow_id=workflow_id,
@@ -414,6 +459,7 @@ class EmulatorState:
             created_ms=created_ms,
             trigger_ms=trigger_ms,
             appear_ms=appear_ms,
+            runs_from_ms=runs_from_ms,
         )
         for spec in specs:
             task = TaskInstanceRecord(self._allocate_task_instance_id(), spec, instance_id)
@@ -566,10 +612,15 @@ class EmulatorState:
         tags: list[dict[str, str]],
         auto_start: bool,
     ) -> str:
-        """Accept a CreateWorkflowInstances request: its instances start now; return its OperationId."""
-        now = self.now()
+        """Accept a CreateWorkflowInstances request; return its OperationId.
+
+        Its instances exist, and start, only once the creation delay has passed on the emulator clock; a backfill
+        instance's TriggerTime is that moment, not a scheduling time.
+        """
+        delay = self.creation_delay if workflow.creation_delay is None else workflow.creation_delay
+        ready = self.now() + delay
         with self._lock:
-            operation = CreateOperation(id=str(uuid.uuid4()), workflow=workflow, instance_ids=[])
+            operation = CreateOperation(id=str(uuid.uuid4()), workflow=workflow, instance_ids=[], ready_at=ready)
             if workflow.create_result == "Created":
                 for biz_date in biz_dates:
                     record = self._new_instance(
@@ -588,16 +639,20 @@ class EmulatorState:
                         advance=workflow.advance,
                         specs=workflow.tasks,
                         rerun_statuses=workflow.rerun_statuses,
-                        start=now,
-                        trigger_ms=int(now * 1000),
-                        appear_ms=None,
+                        start=ready,
+                        trigger_ms=int(ready * 1000),
+                        appear_ms=int(ready * 1000),
                     )
                     operation.instance_ids.append(record.id)
             self._operations[operation.id] = operation
         return operation.id
 
     def read_create_operation(self, operation_id: str) -> dict[str, Any] | None:
-        """Advance and return an operation's Result (``Creating`` for ``creating_reads`` reads), None if unknown."""
+        """Advance and return an operation's Result, None if unknown.
+
+        ``Creating`` until the creation delay has passed and for ``creating_reads`` reads, whichever is longer.
+        """
+        now = self.now()
         with self._lock:
             operation = self._operations.get(operation_id)
             if operation is None:
@@ -611,7 +666,7 @@ class EmulatorState:
                 "UnifiedWorkflowInstanceIds": [],
                 "WorkflowTaskInstanceIds": [],
             }
-            if operation.reads <= workflow.creating_reads:
+            if operation.reads <= workflow.creating_reads or now < operation.ready_at:
                 return result
             if workflow.create_result == "CreateFailure":
                 return {**result, "Status": "CreateFailure", "FailureMessage": workflow.failure_message}

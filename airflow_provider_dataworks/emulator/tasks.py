@@ -6,8 +6,12 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from airflow_provider_dataworks.emulator.dates import day_of
-from airflow_provider_dataworks.emulator.records import NOT_STARTED, TaskInstanceRecord, WorkflowInstanceRecord
-from airflow_provider_dataworks.status import TERMINAL_STATUSES
+from airflow_provider_dataworks.emulator.records import (
+    NOT_STARTED,
+    TERMINAL_STATUSES,
+    TaskInstanceRecord,
+    WorkflowInstanceRecord,
+)
 
 TASK_TYPE = "ODPS_SQL"
 RESOURCE_GROUP = "S_res_group_emulator"
@@ -51,6 +55,8 @@ def task_wire(
     index = None
     if task.pinned is not None:
         status = task.pinned
+    elif instance.waiting_for_schedule(now):
+        status = instance_status
     elif task.timeline is not None:
         index = task.timeline.index(now, read=read)
         status = task.timeline.statuses[index]

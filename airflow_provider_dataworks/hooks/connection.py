@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +82,32 @@ class ConnectionSettings:
         return config
 
     def credentials_client(self) -> Any:
-        """Build the `alibabacloud_credentials` client for this auth type (no network call until first use)."""
+        """The `alibabacloud_credentials` client for these credentials: one per process (no network until used).
+
+        Refreshing providers (`ecs_ram_role`, `default`, role assumption) start a refresh thread per client and
+        cache what they fetched, so every hook, trigger and poll of one connection shares one client.
+        """
+        return _credentials_client(self, self._credentials_key())
+
+    def _credentials_key(self) -> tuple[Any, ...]:
+        """The fields that decide the credentials (the cache key)."""
+        return (
+            self.conn_id,
+            self.auth_type,
+            self.access_key_id,
+            self.access_key_secret,
+            self.security_token,
+            self.role_arn,
+            self.role_session_name,
+            self.external_id,
+            self.policy,
+            self.role_name,
+            self.oidc_provider_arn,
+            self.oidc_token_file,
+        )
+
+    def _new_credentials_client(self) -> Any:
+        """Build a new `alibabacloud_credentials` client for this auth type."""
         from alibabacloud_credentials.client import Client as CredentialsClient
 
         try:
@@ -109,6 +135,19 @@ class ConnectionSettings:
         if self.auth_type == "oidc_role_arn":
             options.update(oidc_provider_arn=self.oidc_provider_arn, oidc_token_file_path=self.oidc_token_file)
         return CredentialsConfig(**options)
+
+
+_CREDENTIALS_CLIENTS: dict[tuple[Any, ...], Any] = {}
+_CREDENTIALS_LOCK = threading.Lock()
+
+
+def _credentials_client(settings: ConnectionSettings, key: tuple[Any, ...]) -> Any:
+    """The process's credentials client for `key`, built once (a failed build is not cached)."""
+    with _CREDENTIALS_LOCK:
+        client = _CREDENTIALS_CLIENTS.get(key)
+        if client is None:
+            client = _CREDENTIALS_CLIENTS[key] = settings._new_credentials_client()
+        return client
 
 
 class _Reader:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.runs import RunIdentity, fit_run_name
-from airflow_provider_dataworks.starting import RunRequest, RunStarter
+from airflow_provider_dataworks.starting import DEFAULT_CREATION_TIMEOUT, RunRequest, RunStarter
 from airflow_provider_dataworks.waiting import (
     ERROR,
     FAILURE,
@@ -41,6 +42,16 @@ DEFAULT_TIMEOUT = 7 * 24 * 3600.0
 MAX_CREATION_POLL_INTERVAL = 10.0
 #: How a message says that every started instance that was still going has been stopped.
 STOPPED_ALL = "stopped them"
+#: Seconds a kill gives the stop call's retries, after resolving what was started (all within Airflow's 5 s).
+KILL_STOP_SECONDS = 2.0
+
+
+def positive_seconds(name: str, value: float | timedelta) -> float:
+    """A duration argument in seconds, which must be positive: a wait of zero or less could never succeed."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        raise DataWorksConfigError(f"{name} must be a positive number of seconds or a timedelta, not {value!r}.")
+    return float(seconds)
 
 
 class DataWorksGetWorkflowInstanceOperator(DataWorksTaskMixin, BaseOperator):
@@ -106,6 +117,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
     :param wait_for_termination: wait until every created instance is Success or Failure.
     :param poll_interval: seconds between status polls.
     :param timeout: seconds to wait in all; then the instances are stopped and the task fails.
+    :param creation_timeout: seconds DataWorks may take to create the run in the background: after a create
+        answer that may have been lost, the run is looked for by its identity this long before another is created.
     :param deferrable: wait in the triggerer instead of a worker slot.
     :param stop_on_kill: stop the started instances when the task is killed (cleared, marked failed).
     :param reuse_existing_run: on a retry, wait for the earlier try's run if it is still going.
@@ -142,6 +155,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         wait_for_termination: bool = True,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         timeout: float | timedelta = DEFAULT_TIMEOUT,
+        creation_timeout: float | timedelta = DEFAULT_CREATION_TIMEOUT,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         stop_on_kill: bool = True,
         reuse_existing_run: bool = True,
@@ -165,7 +179,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         self.include_task_ids = include_task_ids
         self.wait_for_termination = wait_for_termination
         self.poll_interval = check_poll_interval("poll_interval", poll_interval)
-        self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        self.timeout = positive_seconds("timeout", timeout)
+        self.creation_timeout = positive_seconds("creation_timeout", creation_timeout)
         self.deferrable = deferrable
         self.stop_on_kill = stop_on_kill
         self.reuse_existing_run = reuse_existing_run
@@ -175,6 +190,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         self.api_retry_delay = api_retry_delay
         self.workflow_instance_ids: list[int] = []
         self._starter: RunStarter | None = None
+        self._stopped_on_kill: set[int] = set()
 
     # -- starting the run ---------------------------------------------------------------------------------
 
@@ -223,6 +239,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                 include_task_ids=self.include_task_ids,
             ),
             creation_poll_interval=min(self.poll_interval, MAX_CREATION_POLL_INTERVAL),
+            creation_timeout=self.creation_timeout,
         )
         try:
             self.workflow_instance_ids = self._starter.start(
@@ -232,7 +249,10 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                 deadline=deadline,
             )
         except BaseException as err:
-            self._stop_quietly(self._starter.started_ids(), f"the start failed ({type(err).__name__})")
+            starter = self._starter  # after a kill, only what is known by now: the kill has had its budget
+            started = list(starter.instance_ids) if starter.killed else starter.started_ids()
+            left = [i for i in started if i not in self._stopped_on_kill]
+            self._stop_quietly(left, f"the start failed ({type(err).__name__})")
             raise
         context["ti"].xcom_push(key=WORKFLOW_INSTANCE_IDS_XCOM_KEY, value=self.workflow_instance_ids)
         self.log.info(
@@ -317,11 +337,11 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     # -- stopping -----------------------------------------------------------------------------------------
 
-    def _stop(self, instance_ids: list[int]) -> list[int]:
+    def _stop(self, instance_ids: list[int], deadline: float | None = None) -> list[int]:
         """StopWorkflowInstances, report every id DataWorks did not stop, and return the ids it stopped."""
         if not instance_ids:
             return []
-        result = self.hook.stop_workflow_instances(instance_ids)
+        result = self.hook.stop_workflow_instances(instance_ids, deadline=deadline)
         refused = {k: v for k, v in result.items() if not (v or {}).get("Success")}
         if refused:
             self.log.warning("DataWorks did not stop some instances: %s", refused)
@@ -329,13 +349,13 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         self.log.info("Stopped DataWorks workflow instances %s.", stopped)
         return stopped
 
-    def _stop_quietly(self, instance_ids: list[int], why: str) -> str:
+    def _stop_quietly(self, instance_ids: list[int], why: str, deadline: float | None = None) -> str:
         """Stop instances because `why`, never raising (the real failure matters more); a phrase for messages."""
         if not instance_ids:
             return STOPPED_ALL
         self.log.warning("Stopping DataWorks workflow instances %s: %s.", instance_ids, why)
         try:
-            stopped = self._stop(instance_ids)
+            stopped = self._stop(instance_ids, deadline)
         except Exception as err:
             self.log.error("Could not stop DataWorks workflow instances %s: %s", instance_ids, err)
             return f"could not stop {instance_ids} ({err})"
@@ -344,12 +364,17 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         return f"stopped {stopped} of {instance_ids} (DataWorks refused the rest)"
 
     def on_kill(self) -> None:
-        """Cleared or marked failed in a worker: stop what this task started, even a run still being created."""
+        """Cleared or marked failed in a worker: stop what this task started, even a run still being created.
+
+        Airflow sends SIGKILL 5 s after SIGTERM, so this takes a few seconds at most; a run DataWorks is still
+        creating then is logged with its identity, by which the next try stops or adopts it.
+        """
         if not self.stop_on_kill:
             return
         starter = self._starter
-        ids = starter.started_ids() if starter is not None else self.workflow_instance_ids
-        self._stop_quietly(ids, "the task was killed")
+        ids = starter.kill() if starter is not None else self.workflow_instance_ids
+        self._stopped_on_kill.update(ids)
+        self._stop_quietly(ids, "the task was killed", deadline=time.time() + KILL_STOP_SECONDS)
 
 
 def _try_number(context: Context) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks._compat import (
@@ -12,7 +13,13 @@ from airflow_provider_dataworks._compat import (
     conf,
 )
 from airflow_provider_dataworks._task import DataWorksTaskMixin, is_blank
-from airflow_provider_dataworks.dates import default_data_date, epoch_ms, parse_data_date, parse_scheduled_time
+from airflow_provider_dataworks.dates import (
+    default_data_date,
+    epoch_ms,
+    parse_data_date,
+    parse_scheduled_time,
+    schedule_period,
+)
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
     DataWorksConfigError,
@@ -120,17 +127,20 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         """Diagnostics of a failure event for the message (never raising); "" when there are none."""
         return ""
 
-    def _lookup_dates(self, context: Context) -> tuple[int, int | None, int | None]:
-        """The lookup's data date (BizDate ms), explicit scheduling time and the run's due time (epoch ms)."""
+    def _lookup_dates(self, context: Context) -> dict[str, Any]:
+        """The lookup's data date (BizDate ms), explicit scheduling time, the run's due time (epoch ms), and
+        whether the DAG runs more often than daily (then the scheduling time must match exactly)."""
         zone = self.hook.settings.zone
         day = parse_data_date(self.biz_date, zone) if not is_blank(self.biz_date) else default_data_date(context, zone)
         scheduled = None if is_blank(self.scheduled_time) else parse_scheduled_time(self.scheduled_time, zone)
         due = context.get("data_interval_end") or context.get("logical_date")
-        return (
-            self.hook.biz_date_ms(day),
-            None if scheduled is None else epoch_ms(scheduled),
-            None if due is None else epoch_ms(due),
-        )
+        period = schedule_period(context)
+        return {
+            "biz_date": self.hook.biz_date_ms(day),
+            "scheduled_time": None if scheduled is None else epoch_ms(scheduled),
+            "due_time": None if due is None else epoch_ms(due),
+            "sub_daily": period is not None and period < timedelta(days=1),
+        }
 
     def _known_instance_id(self) -> int | None:
         """The given id, or the one a lookup found so far (no API call)."""
@@ -303,15 +313,12 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
 
     def lookup(self, context: Context) -> InstanceLookup:
         """What identifies the instance to find, validated before any API call."""
-        biz_date, scheduled, due = self._lookup_dates(context)
         return InstanceLookup(
             workflow_id=positive_int("workflow_id", self.workflow_id),
-            biz_date=biz_date,
             project_id=self.hook.project_id_or_default(self.project_id),
             env_type=self.hook.env_type_or_default(self.env_type),
             instance_types=self.instance_types,
-            scheduled_time=scheduled,
-            due_time=due,
+            **self._lookup_dates(context),
         )
 
     def _find(self, lookup: InstanceLookup) -> dict[str, Any] | None:
@@ -391,15 +398,12 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
 
     def lookup(self, context: Context) -> TaskInstanceLookup:
         """What identifies the node instance to find, validated before any API call."""
-        biz_date, scheduled, due = self._lookup_dates(context)
         return TaskInstanceLookup(
             task_id=positive_int("dataworks_task_id", self.dataworks_task_id),
-            biz_date=biz_date,
             project_id=self.hook.project_id_or_default(self.project_id),
             env_type=self.hook.env_type_or_default(self.env_type),
             instance_types=self.instance_types,
-            scheduled_time=scheduled,
-            due_time=due,
+            **self._lookup_dates(context),
         )
 
     def _find(self, lookup: TaskInstanceLookup) -> dict[str, Any] | None:

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_dataworks.emulator.state import FIRST_INSTANCE_ID
+
 pytestmark = pytest.mark.timeout(240)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 #: BizDate 2025-01-15 (00:00 UTC+8) in epoch ms, and the daily world's instance of that date.
 JAN_15_MS = 1736870400000
-JAN_15_INSTANCE = 1005
+JAN_15_INSTANCE = FIRST_INSTANCE_ID + 5
 
 
 def quickstart_source() -> str:

@@ -152,6 +152,8 @@ def test_create_and_poll_a_manual_workflow(dataworks_emulator: DataWorksEmulator
     poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=body["OperationId"])
     creating = client.get_create_workflow_instances_result(poll).body.to_map()["Result"]
     assert creating["Status"] == "Creating" and creating["WorkflowInstanceIds"] == []
+    assert dataworks_emulator.state.workflow_instances() == []  # DataWorks creates them in the background
+    dataworks_emulator.advance_clock(dataworks_emulator.state.creation_delay)
     created = client.get_create_workflow_instances_result(poll).body.to_map()["Result"]
     assert created["Status"] == "Created"
     (instance_id,) = created["WorkflowInstanceIds"]

@@ -90,14 +90,16 @@ def test_clock_scheduled_workflow_and_rerun(control: EmulatorControl) -> None:
         601, "orders_hourly", schedule="hourly", at="00:05", biz_dates=["2025-01-15"], statuses=["Failure"]
     )
     assert len(ids) == 24
+    control.set_clock(datetime(2025, 1, 15, 23, 0, tzinfo=CST))  # before T+1 generation at 23:30
+    with pytest.raises(EmulatorControlError, match="404"):
+        control.workflow_instance(ids[0])
     control.set_clock(datetime(2025, 1, 16, 0, 6, tzinfo=CST))
     assert control.now() - datetime(2025, 1, 16, 0, 6, tzinfo=CST) < timedelta(seconds=5)
     first = control.workflow_instance(ids[0])
     assert first["Status"] == "Failure" and first["Tasks"][0]["TriggerTime"] == int(
         datetime(2025, 1, 16, 0, 5, tzinfo=CST).timestamp() * 1000
     )
-    with pytest.raises(EmulatorControlError, match="404"):
-        control.workflow_instance(ids[1])
+    assert control.workflow_instance(ids[1])["Status"] == "NotRun"  # generated, due at 01:05
     control.rerun_workflow_instance(ids[0], statuses=["Running", "Success"])
     rerun = control.workflow_instance(ids[0])
     assert (rerun["Status"], rerun["Tasks"][0]["RunNumber"]) == ("Running", 2)

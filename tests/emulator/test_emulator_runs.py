@@ -43,7 +43,7 @@ def _list(client: Any, models: Any, **filters: Any) -> list[dict[str, Any]]:
 
 
 def test_create_stores_tags_and_returns_them(dataworks_emulator: DataWorksEmulator, client: Any, models: Any) -> None:
-    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0)
+    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
     tags = [
         models.CreateWorkflowInstancesRequestTags(key="airflow_dag", value="sales"),
         models.CreateWorkflowInstancesRequestTags(key="airflow_map_index", value="3"),
@@ -63,7 +63,7 @@ def test_create_rejects_names_over_128_characters(
 ) -> None:
     from alibabacloud_tea_openapi.exceptions import ClientException
 
-    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0)
+    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
     _create(client, models, name="n" * 128)
     with pytest.raises(ClientException) as excinfo:
         _create(client, models, name="n" * 129)
@@ -101,7 +101,7 @@ def test_lost_answer_on_create_still_creates_the_run(
 ) -> None:
     from Tea.exceptions import TeaException
 
-    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, statuses=("Running",))
+    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0, statuses=("Running",))
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "lost_answer")
     with pytest.raises(TeaException):
         _create(client, models, name="lost-run")
@@ -116,7 +116,7 @@ def test_late_answer_after_the_read_timeout_still_creates_the_run(
 ) -> None:
     from Tea.exceptions import TeaException
 
-    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0)
+    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "late_answer", delay=1.0)
     impatient = make_client(dataworks_emulator, read_timeout=300)
     started = time.monotonic()
@@ -134,7 +134,7 @@ def test_answer_faults_on_reads_and_stop_take_effect(
     from Tea.exceptions import TeaException
 
     client = make_client(dataworks_emulator, read_timeout=300)
-    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=1)
+    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=1, creation_delay=0)
     operation_id = _create(client, models)
     instance_id = dataworks_emulator.add_workflow_instance(
         biz_date="2025-01-01", statuses=("WaitResource", "Running", "Running")
@@ -169,7 +169,7 @@ def test_answer_faults_on_reads_and_stop_take_effect(
 def test_drop_has_no_effect(dataworks_emulator: DataWorksEmulator, client: Any, models: Any) -> None:
     from Tea.exceptions import TeaException
 
-    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0)
+    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "drop")
     with pytest.raises(TeaException):
         _create(client, models)

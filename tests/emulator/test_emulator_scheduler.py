@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from airflow_provider_dataworks.emulator import DataWorksEmulator
-from airflow_provider_dataworks.emulator.state import to_biz_date_ms
+from airflow_provider_dataworks.emulator.state import FIRST_INSTANCE_ID, to_biz_date_ms
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,7 +51,7 @@ def test_clock_defaults_to_real_time_and_can_be_set(dataworks_emulator: DataWork
         dataworks_emulator.set_clock("2025-01-16T00:29:00")
 
 
-def test_daily_instance_appears_at_its_scheduling_time_on_the_next_day(
+def test_daily_instance_is_generated_the_evening_before_and_starts_at_its_scheduling_time(
     dataworks_emulator: DataWorksEmulator, client: Any, models: Any
 ) -> None:
     from alibabacloud_tea_openapi.exceptions import ClientException
@@ -59,12 +59,23 @@ def test_daily_instance_appears_at_its_scheduling_time_on_the_next_day(
     earlier, due = dataworks_emulator.add_scheduled_workflow(
         501, "sales_daily", at="00:30", biz_dates=["2025-01-14", "2025-01-15"], statuses=("Success",)
     )
-    dataworks_emulator.set_clock("2025-01-16T00:29:50+08:00")
+    dataworks_emulator.set_clock("2025-01-15T23:29:50+08:00")
     assert _listed(client, models) == []
     with pytest.raises(ClientException) as excinfo:
         client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=due))
     assert excinfo.value.code == "InvalidParameter.NotExist.WorkflowInstance"
     assert [i["Id"] for i in _listed(client, models, to_biz_date_ms("2025-01-14"))] == [earlier]
+    dataworks_emulator.set_clock("2025-01-16T00:29:50+08:00")  # generated at 23:30 (T+1), not due yet
+    (waiting,) = _listed(client, models)
+    assert (waiting["Id"], waiting["Status"], waiting["CreateTime"]) == (
+        due,
+        "NotRun",
+        _ms("2025-01-15T23:30:00+08:00"),
+    )
+    assert [t["Status"] for t in _tasks(client, models, workflow_instance_id=due)] == ["NotRun"]
+    assert client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=due)).body.workflow_instance.status == (
+        "NotRun"
+    )
     dataworks_emulator.set_clock("2025-01-16T00:30:00+08:00")
     (instance,) = _listed(client, models)
     assert (instance["Id"], instance["Type"], instance["Name"], instance["BizDate"]) == (
@@ -97,10 +108,12 @@ def test_hourly_instances_and_their_trigger_times(
     )
     assert len(ids) == 24
     dataworks_emulator.set_clock("2025-01-16T03:10:00+08:00")
-    assert sorted(i["Id"] for i in _listed(client, models)) == ids[:4]
+    listed = {i["Id"]: i["Status"] for i in _listed(client, models)}
+    assert sorted(listed) == sorted(ids)  # all 24 generated the evening before
+    assert [listed[i] for i in ids[3:6]] == ["Running", "NotRun", "NotRun"]
     nodes = _tasks(client, models, task_id=9001, sort_by="TriggerTime Asc")
-    assert [t["TriggerTime"] for t in nodes] == [_ms(f"2025-01-16T0{h}:05:00+08:00") for h in range(4)]
-    assert {t["TaskId"] for t in nodes} == {9001} and len({t["Id"] for t in nodes}) == 4
+    assert [t["TriggerTime"] for t in nodes] == [_ms(f"2025-01-16T{h:02d}:05:00+08:00") for h in range(24)]
+    assert {t["TaskId"] for t in nodes} == {9001} and len({t["Id"] for t in nodes}) == 24
     assert (
         len(
             dataworks_emulator.add_scheduled_workflow(
@@ -109,6 +122,18 @@ def test_hourly_instances_and_their_trigger_times(
         )
         == 96
     )
+
+
+def test_instances_generated_at_their_scheduling_time_appear_one_by_one(
+    dataworks_emulator: DataWorksEmulator, client: Any, models: Any
+) -> None:
+    ids = dataworks_emulator.add_scheduled_workflow(
+        601, "orders_hourly", schedule="hourly", at="00:05", biz_dates=["2025-01-15"], generated_at="scheduling_time"
+    )
+    dataworks_emulator.set_clock("2025-01-16T03:10:00+08:00")
+    assert sorted(i["Id"] for i in _listed(client, models)) == ids[:4]
+    with pytest.raises(ValueError, match="HH:MM"):
+        dataworks_emulator.add_scheduled_workflow(602, "q", biz_dates=["2025-01-15"], generated_at="evening")
 
 
 def test_seconds_timeline_starts_at_the_scheduling_time(
@@ -121,7 +146,7 @@ def test_seconds_timeline_starts_at_the_scheduling_time(
     get = models.GetWorkflowInstanceRequest(id=instance_id)
     instance = client.get_workflow_instance(get).body.workflow_instance
     assert (instance.status, instance.started_time) == ("Running", _ms("2025-01-16T00:31:00+08:00"))
-    assert instance.create_time == _ms("2025-01-16T00:30:00+08:00")
+    assert instance.create_time == _ms("2025-01-15T23:30:00+08:00")
     dataworks_emulator.set_clock("2025-01-16T00:33:00+08:00")
     assert client.get_workflow_instance(get).body.workflow_instance.status == "Success"
 
@@ -217,7 +242,7 @@ def test_scenario_with_a_clock_and_a_scheduled_workflow() -> None:
         ],
     }
     with DataWorksEmulator(scenario) as emulator:
-        ids = [1000, 1001, 1002]
+        ids = [FIRST_INSTANCE_ID + n for n in range(3)]
         assert [emulator.workflow_instance(i)["BizDate"] for i in ids[:2]] == [
             to_biz_date_ms("2025-01-14"),
             JAN_15,
@@ -230,10 +255,10 @@ def test_bundled_daily_scenario(make_client: Any, models: Any) -> None:
     with DataWorksEmulator("daily") as emulator:
         client = make_client(emulator)
         (instance,) = _listed(client, models, workflow_id=501)
-        assert (instance["Id"], instance["Status"], instance["Type"]) == (1005, "Success", "Normal")
+        assert (instance["Id"], instance["Status"], instance["Type"]) == (FIRST_INSTANCE_ID + 5, "Success", "Normal")
         (task,) = _tasks(client, models, task_id=5010)
         assert task["TriggerTime"] == _ms("2025-01-16T00:30:00+08:00")
-        every = [emulator.workflow_instance(i)["BizDate"] for i in range(1000, 1011)]
+        every = [emulator.workflow_instance(i)["BizDate"] for i in range(FIRST_INSTANCE_ID, FIRST_INSTANCE_ID + 11)]
         assert every == [to_biz_date_ms(f"2025-01-{day}") for day in range(10, 21)]
 
 

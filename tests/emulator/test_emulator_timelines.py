@@ -58,7 +58,7 @@ def test_timeline_by_seconds(dataworks_emulator: DataWorksEmulator, client: Any,
 
 def test_supplement_data_over_three_days(dataworks_emulator: DataWorksEmulator, client: Any, models: Any) -> None:
     dataworks_emulator.add_workflow(
-        id=9, name="backfill", creating_reads=2, statuses=("Running", "Success"), advance=0.3
+        id=9, name="backfill", creating_reads=2, statuses=("Running", "Success"), advance=0.3, creation_delay=0
     )
     request = models.CreateWorkflowInstancesRequest(
         name="backfill-jan",
@@ -94,8 +94,9 @@ def test_create_failure_and_no_auto_start(dataworks_emulator: DataWorksEmulator,
         create_result="CreateFailure",
         failure_message="Quota exceeded.",
         creating_reads=0,
+        creation_delay=0,
     )
-    dataworks_emulator.add_workflow(id=2, name="paused", creating_reads=0)
+    dataworks_emulator.add_workflow(id=2, name="paused", creating_reads=0, creation_delay=0)
     base = {"name": "run", "project_id": 100, "type": "ManualWorkflow"}
     failing = client.create_workflow_instances(models.CreateWorkflowInstancesRequest(workflow_id=1, **base)).body
     poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=failing.operation_id)

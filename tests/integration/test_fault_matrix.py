@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.timeout(120)
 
 WORKFLOW_ID = 601
+#: Seconds the run operator looks for the run of a lost create answer here: 3 times the emulator's creation delay.
+CREATION_WINDOW = 3.0
 BIZ_DATE = "2026-11-27"
 MODES = ("blocking", "deferrable")
 FAULTS: dict[str, dict[str, Any]] = {
@@ -151,7 +153,8 @@ def scenario(emu: DataWorksEmulator, name: str) -> tuple[FakeTaskInstance, dict[
     """Set up the DataWorks world of a scenario; the task instance and operator options that drive it."""
     if name == "run":
         emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
-        return FakeTaskInstance(), {}
+        # A create answer that never came is looked for this long (the emulator creates runs in 1 s).
+        return FakeTaskInstance(), {"creation_timeout": CREATION_WINDOW}
     if name == "retry_reuse":
         emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
         ti = FakeTaskInstance(try_number=2)
@@ -281,7 +284,7 @@ def test_a_permanent_error_mid_wait_stops_the_run(emu, record_property, mode: st
         state="failed",
         error="DataWorksQuotaExceededError",
         runs=1,
-        max_calls=8,
+        max_calls=14,  # 1 identity check, 1 create, up to 7 creation reads (1 s at 0.2 s), 1 get, 1 stop, margin
     )
     assert len(emu.calls("StopWorkflowInstances")) == 1
 
@@ -331,7 +334,7 @@ def test_kill_during_creation_stops_the_run_once_created(emu, record_property) -
         record_property,
         "kill during creation",
         state="failed",
-        error="DataWorksWorkflowInstanceFailed",
+        error="DataWorksStartInterrupted",
         runs=1,
         max_calls=20,
     )
@@ -354,7 +357,7 @@ def test_kill_while_deferred_stops_the_run(emu, record_property) -> None:
         state="failed",
         error="killed",
         runs=1,
-        max_calls=6,
+        max_calls=12,  # 1 identity check, 1 create, up to 7 creation reads (1 s at 0.2 s), 1 stop
     )
 
 
@@ -362,17 +365,17 @@ def test_kill_while_deferred_stops_the_run(emu, record_property) -> None:
 @pytest.mark.parametrize("kind", ["lost_answer", "late_answer"])
 def test_a_create_answer_lost_after_it_took_effect_is_adopted(emu, record_property, kind: str, mode: str) -> None:
     """DataWorks created the run but the answer never came (or came too late): the run is found, not duplicated."""
-    ti, _ = scenario(emu, "run")
+    ti, options = scenario(emu, "run")
     emu.inject_fault("CreateWorkflowInstances", kind, **({"delay": 1.3} if kind == "late_answer" else {}))
     started = time.time()
-    state, error = run_task(mode, ti)
+    state, error = run_task(mode, ti, **options)
     check(
         observe(emu, ti, state, error, started),
         record_property,
         f"CreateWorkflowInstances {kind}: adopted",
         state="success",
         runs=1,
-        max_calls=10,
+        max_calls=16,  # 1 identity check, 1 create, looks every 0.2 s until the run exists after 1 s, the wait
     )
     assert len(emu.calls("CreateWorkflowInstances")) == 1
 
@@ -403,16 +406,84 @@ def test_retry_from_failure_reruns_the_failed_run(emu, record_property, fault: s
 
 def test_a_lost_create_answer_is_not_a_second_run(emu, record_property) -> None:
     """The connection drops after DataWorks took the request: the operator looks before creating again."""
-    ti, _ = scenario(emu, "run")
+    ti, options = scenario(emu, "run")
     emu.inject_fault("CreateWorkflowInstances", "drop")
     started = time.time()
-    state, error = run_task("blocking", ti)
+    state, error = run_task("blocking", ti, **options)
     check(
         observe(emu, ti, state, error, started),
         record_property,
         "lost create answer",
         state="success",
         runs=1,
-        max_calls=12,
+        max_calls=30,  # 1 identity check, 2 creates, looks every 0.2 s through the 3 s window, creation, wait
     )
     assert len(emu.calls("ListWorkflowInstances")) >= 1  # looked for the run before creating again
+
+
+@pytest.mark.parametrize("retry_limit", [3, 0])
+def test_a_lost_answer_of_a_slow_creation_is_waited_for(emu, record_property, retry_limit: int) -> None:
+    """DataWorks takes 6 s to create the run whose answer was lost: the operator keeps looking (within its
+    default creation window), also when the lost answer was its last attempt, and never creates a second run."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads", creation_delay=6)
+    ti = FakeTaskInstance()
+    emu.inject_fault("CreateWorkflowInstances", "lost_answer")
+    started = time.time()
+    state, error = run_task("blocking", ti, api_retry_limit=retry_limit, poll_interval=1.0)
+    check(
+        observe(emu, ti, state, error, started),
+        record_property,
+        f"slow creation (6 s), lost answer, {retry_limit} retries",
+        state="success",
+        runs=1,
+        max_calls=16,  # 1 identity check, 1 create, a look every second until the run exists, the wait
+    )
+    assert len(emu.calls("CreateWorkflowInstances")) == 1
+
+
+def test_a_first_try_never_takes_a_stale_run_of_its_identity(emu, record_property) -> None:
+    """A DAG run deleted and made again under the same run id: the old run, created before this first try, is not
+    its own: neither taken for the run of a lost answer, nor stopped."""
+    ti, options = scenario(emu, "run")
+    stale = seed_earlier_run(emu, ti, ["Running"])
+    emu.inject_fault("CreateWorkflowInstances", "lost_answer")
+    state, error = run_task("blocking", ti, **options)
+    assert (state, error) == ("success", "")
+    mine = [i for i in own_instances(emu, ti) if i["Id"] != stale]
+    assert [i["Status"] for i in mine] == ["Success"]
+    assert emu.workflow_instance(stale)["Status"] == "Running" and not emu.is_stopped(stale)
+    assert len(emu.calls("CreateWorkflowInstances")) == 1
+
+
+def test_a_kill_during_a_slow_creation_ends_in_time_and_the_next_try_stops_the_run(emu, caplog) -> None:
+    """Airflow 3 calls on_kill on SIGTERM and SIGKILLs 5 s later: on_kill returns within that budget although
+    DataWorks takes 30 s to create the run; it logs the operation and identity, and the next try stops the run."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running"], creation_delay=30)
+    ti = FakeTaskInstance()
+    operator = make_operator()
+    took: dict[str, float] = {}
+
+    def kill_while_creating() -> None:
+        while not emu.calls("GetCreateWorkflowInstancesResult") and time.time() - started < 20:
+            time.sleep(0.02)
+        begun = time.time()
+        operator.on_kill()
+        took["on_kill"] = time.time() - begun
+
+    started = time.time()
+    killer = threading.Thread(target=kill_while_creating)
+    killer.start()
+    with pytest.raises(Exception, match="killed while starting"):
+        operator.execute({"ti": ti})
+    killer.join(30)
+    assert took["on_kill"] < 4.0, took
+    operation_id = operator._starter.operation_id  # type: ignore[union-attr]
+    assert operation_id and operation_id in caplog.text
+    assert RunIdentity.from_context({"ti": ti}).default_run_name() in caplog.text
+    emu.advance_clock(30)  # DataWorks finishes creating the run the killed try started
+    (orphan,) = own_instances(emu, ti)
+    assert orphan["Status"] == "Running"
+    retry = FakeTaskInstance(try_number=2)
+    assert run_task("blocking", retry, reuse_existing_run=False, timeout=3.0) == ("failed", "DataWorksWaitTimeout")
+    assert emu.is_stopped(orphan["Id"])  # the next try found the killed try's run by its identity and stopped it
+    assert len(emu.calls("CreateWorkflowInstances")) == 2

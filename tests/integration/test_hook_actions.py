@@ -63,6 +63,7 @@ def test_create_run_then_result_then_stop(dataworks_emulator, hook):
         root_task_ids=[11],
     )
     assert hook.get_create_workflow_instances_result(operation_id)["Status"] == "Creating"
+    dataworks_emulator.advance_clock(dataworks_emulator.state.creation_delay)  # DataWorks finishes creating
     result = hook.get_create_workflow_instances_result(operation_id)
     assert result["Status"] == "Created"
     ids = result["WorkflowInstanceIds"]
@@ -92,6 +93,7 @@ def test_create_failure_is_reported(dataworks_emulator, hook):
         id=901, name="broken", creating_reads=0, create_result="CreateFailure", failure_message="no resource group"
     )
     operation_id = hook.create_workflow_instances(901, name="r", biz_dates=[("2026-11-27", "2026-11-27")])
+    dataworks_emulator.advance_clock(dataworks_emulator.state.creation_delay)
     result = hook.get_create_workflow_instances_result(operation_id)
     assert result["Status"] == "CreateFailure"
     assert result["FailureMessage"] == "no resource group"
@@ -106,6 +108,7 @@ def test_task_instances_and_logs_of_a_failed_run(dataworks_emulator, hook):
         tasks=[{"name": "extract"}, {"name": "load", "status": "Failure", "log": "line 1\nORA-00942: table missing"}],
     )
     operation_id = hook.create_workflow_instances(902, name="r", biz_dates=[("2026-11-27", "2026-11-27")])
+    dataworks_emulator.advance_clock(dataworks_emulator.state.creation_delay)
     (instance_id,) = hook.get_create_workflow_instances_result(operation_id)["WorkflowInstanceIds"]
     instance = hook.get_workflow_instance(instance_id)
     assert instance["Status"] == "Failure"

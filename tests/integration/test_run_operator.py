@@ -170,7 +170,7 @@ def test_a_retry_without_reuse_stops_the_previous_tries_run(dataworks_emulator, 
     dataworks_emulator.add_workflow(id=508, name="w", statuses=["Running"])
     first_try = FakeTaskInstance()
     with pytest.raises(DataWorksWaitTimeout):
-        make_operator(workflow_id=508, timeout=1, stop_on_kill=False).execute({"ti": first_try})
+        make_operator(workflow_id=508, timeout=3, stop_on_kill=False).execute({"ti": first_try})
     leftover = dataworks_emulator.add_workflow_instance(
         workflow_id=508,
         name="airflow-dag-run-manual__2026-11-27",

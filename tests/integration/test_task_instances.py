@@ -37,8 +37,9 @@ def daily(emulator: DataWorksEmulator, statuses: list[str], **task: Any) -> dict
     return node_of(emulator, instance_id, "ods")
 
 
-def hourly(emulator: DataWorksEmulator, statuses: list[str]) -> list[int]:
-    """An hourly workflow of data date 2025-01-15 whose node 9001 runs at minute 5 of every hour of 2025-01-16."""
+def hourly(emulator: DataWorksEmulator, statuses: list[str], generated_at: str = "23:30") -> list[int]:
+    """An hourly workflow of data date 2025-01-15 whose node 9001 runs at minute 5 of every hour of 2025-01-16
+    (generated the evening before, or each hour at its scheduling time)."""
     return emulator.add_scheduled_workflow(
         601,
         "orders_hourly",
@@ -46,6 +47,7 @@ def hourly(emulator: DataWorksEmulator, statuses: list[str]) -> list[int]:
         at="00:05",
         biz_dates=["2025-01-15"],
         tasks=[{"name": "ods_orders", "task_id": 9001, "statuses": statuses}],
+        generated_at=generated_at,
     )
 
 
@@ -105,7 +107,7 @@ def test_list_task_instances_by_node_and_by_ids(dataworks_emulator: DataWorksEmu
 def test_hourly_node_instances_appear_with_the_clock_and_carry_their_trigger_time(
     dataworks_emulator: DataWorksEmulator, hook: DataWorksHook
 ) -> None:
-    hourly(dataworks_emulator, ["Running", "Success"])
+    hourly(dataworks_emulator, ["Running", "Success"], generated_at="scheduling_time")
     dataworks_emulator.set_clock("2025-01-16T01:30:00+08:00")
     listed = hook.list_task_instances(biz_date="2025-01-15", task_id=9001)
     times = sorted(t["TriggerTime"] for t in listed)
@@ -133,7 +135,8 @@ def test_find_task_instance_chooses_the_hour_over_http(
     assert found is not None and found["TriggerTime"] == first_hour + HOUR
     assert [c.action for c in dataworks_emulator.calls()] == ["ListTaskInstances"]
     later = TaskInstanceLookup.from_dict({**lookup.as_dict(), "due_time": first_hour + 5 * HOUR})
-    assert find_task_instance(hook, later) is None  # that hour is not created yet
+    waiting = find_task_instance(hook, later)  # generated the evening before, not due yet
+    assert waiting is not None and (waiting["TriggerTime"], waiting["Status"]) == (first_hour + 5 * HOUR, "NotRun")
 
 
 # -- the trigger ------------------------------------------------------------------------------------------

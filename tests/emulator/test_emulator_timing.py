@@ -1,0 +1,120 @@
+"""DataWorks' timing as modelled: asynchronous creation, backfill TriggerTime, 19-digit ids, an independent model."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from airflow_provider_dataworks.emulator.state import to_biz_date_ms
+
+if TYPE_CHECKING:
+    from airflow_provider_dataworks.emulator import DataWorksEmulator
+
+pytestmark = pytest.mark.timeout(30)
+
+EMULATOR_DIR = Path(__file__).parents[2] / "airflow_provider_dataworks" / "emulator"
+
+
+def _create(client: Any, models: Any, *, run_type: str = "SupplementData") -> str:
+    """Start a run of workflow 5 for 2025-01-01 and return its OperationId."""
+    request = models.CreateWorkflowInstancesRequest(
+        name="airflow-run",
+        project_id=100,
+        type=run_type,
+        workflow_id=5,
+        periods=models.CreateWorkflowInstancesRequestPeriods(
+            biz_dates=[
+                models.CreateWorkflowInstancesRequestPeriodsBizDates(
+                    start_biz_date="2025-01-01", end_biz_date="2025-01-01"
+                )
+            ]
+        ),
+    )
+    return str(client.create_workflow_instances(request).body.operation_id)
+
+
+def _listed(client: Any, models: Any) -> list[dict[str, Any]]:
+    request = models.ListWorkflowInstancesRequest(project_id=100, biz_date=to_biz_date_ms("2025-01-01"), page_size=100)
+    return list(client.list_workflow_instances(request).body.to_map()["PagingInfo"]["WorkflowInstances"])
+
+
+def test_created_instances_appear_only_when_the_operation_is_created(
+    dataworks_emulator: DataWorksEmulator, client: Any, models: Any
+) -> None:
+    dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=120)
+    poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=_create(client, models))
+    for _ in range(3):
+        assert client.get_create_workflow_instances_result(poll).body.result.status == "Creating"
+        assert _listed(client, models) == []
+    dataworks_emulator.advance_clock(119)
+    assert client.get_create_workflow_instances_result(poll).body.result.status == "Creating"
+    dataworks_emulator.advance_clock(1)
+    result = client.get_create_workflow_instances_result(poll).body.result
+    assert result.status == "Created"
+    (listed,) = _listed(client, models)
+    assert listed["Id"] == result.workflow_instance_ids[0]
+
+
+def test_backfill_instances_carry_their_creation_time(
+    dataworks_emulator: DataWorksEmulator, client: Any, models: Any
+) -> None:
+    dataworks_emulator.add_workflow(id=5, name="orders", tasks=[{"name": "ods"}], creating_reads=0, creation_delay=30)
+    dataworks_emulator.set_clock("2025-03-01T10:00:00+08:00")
+    poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=_create(client, models))
+    dataworks_emulator.advance_clock(30)
+    (instance_id,) = client.get_create_workflow_instances_result(poll).body.result.workflow_instance_ids
+    request = models.ListTaskInstancesRequest(project_id=100, bizdate=to_biz_date_ms("2025-01-01"), page_size=10)
+    (task,) = client.list_task_instances(request).body.to_map()["PagingInfo"]["TaskInstances"]
+    created = dataworks_emulator.workflow_instance(instance_id)["CreateTime"]
+    assert task["WorkflowInstanceType"] == "SupplementData"
+    assert abs(task["TriggerTime"] - created) < 1000
+    assert abs(created - (dataworks_emulator.state.time_ms("2025-03-01T10:00:30+08:00"))) < 2000  # not 2025-01-02 00:00
+
+
+def test_ids_above_2_to_the_53_round_trip_through_every_action(
+    dataworks_emulator: DataWorksEmulator, client: Any, models: Any
+) -> None:
+    dataworks_emulator.add_workflow(id=5, name="orders", tasks=[{"name": "ods"}], statuses=("Running",))
+    poll = models.GetCreateWorkflowInstancesResultRequest(
+        operation_id=_create(client, models, run_type="ManualWorkflow")
+    )
+    dataworks_emulator.advance_clock(dataworks_emulator.state.creation_delay)
+    client.get_create_workflow_instances_result(poll)
+    result = client.get_create_workflow_instances_result(poll).body.to_map()["Result"]
+    (instance_id,) = result["WorkflowInstanceIds"]
+    (workflow_task_instance_id,) = result["WorkflowTaskInstanceIds"]
+    assert instance_id > 2**53 and len(str(instance_id)) == 19 and workflow_task_instance_id > 2**53
+    got = client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=instance_id)).body.to_map()
+    assert got["WorkflowInstance"]["Id"] == instance_id
+    assert [i["Id"] for i in _listed(client, models)] == [instance_id]
+    request = models.ListTaskInstancesRequest(
+        project_id=100, bizdate=to_biz_date_ms("2025-01-01"), workflow_instance_id=instance_id
+    )
+    (task,) = client.list_task_instances(request).body.to_map()["PagingInfo"]["TaskInstances"]
+    assert task["Id"] > 2**53 and task["WorkflowInstanceId"] == instance_id
+    fetched = client.get_task_instance(models.GetTaskInstanceRequest(id=task["Id"])).body.to_map()["TaskInstance"]
+    assert fetched["Id"] == task["Id"]
+    log = client.get_task_instance_log(models.GetTaskInstanceLogRequest(id=task["Id"])).body.task_instance_log
+    assert str(task["Id"]) in log
+    stopped = client.stop_workflow_instances(models.StopWorkflowInstancesRequest(ids=[instance_id])).body.to_map()
+    assert stopped["SuccessInfo"][str(instance_id)]["Success"] is True
+    assert dataworks_emulator.is_stopped(instance_id)
+
+
+def test_the_emulator_imports_nothing_from_the_provider() -> None:
+    offenders = []
+    for path in sorted(EMULATOR_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{path.name}: {name}"
+                for name in names
+                if name.startswith("airflow_provider_dataworks")
+                and not name.startswith("airflow_provider_dataworks.emulator")
+            ]
+    assert offenders == []

@@ -1,0 +1,78 @@
+"""Hourly gates under DataWorks' timing: an hourly DAG's run gates on the instance of its own hour, also while an
+earlier hour is the only instance of the data date so far (instances generated one by one at their time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fake_task_instance import FakeTaskInstance
+
+from airflow_provider_dataworks.sensors.dataworks import DataWorksTaskInstanceSensor, DataWorksWorkflowInstanceSensor
+
+if TYPE_CHECKING:
+    from airflow_provider_dataworks.emulator import DataWorksEmulator
+
+pytestmark = pytest.mark.timeout(60)
+
+#: The run due at 2025-01-16 05:05 UTC+8 (21:05 UTC the day before) gates on data date 2025-01-15's 05:05 hour.
+DUE = datetime(2025, 1, 15, 21, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def connection(dataworks_emulator: DataWorksEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", dataworks_emulator.connection_json(read_timeout=1))
+
+
+def hourly_world(emulator: DataWorksEmulator) -> None:
+    """Workflow 601 runs hourly at minute 5; node 9001 is its only node; each hour appears at its own time."""
+    emulator.add_scheduled_workflow(
+        601,
+        "orders_hourly",
+        schedule="hourly",
+        at="00:05",
+        biz_dates=["2025-01-15"],
+        statuses=["Success"],
+        tasks=[{"name": "ods_orders", "task_id": 9001}],
+        generated_at="scheduling_time",
+    )
+
+
+def hourly_context(timetable: str) -> dict[str, Any]:
+    """The context of the hourly DAG run due at DUE, on a data-interval or a trigger timetable (Airflow 3's default)."""
+    from airflow_compat import DAG
+
+    if timetable == "interval":
+        from airflow.timetables.interval import CronDataIntervalTimetable as Timetable
+    else:
+        from airflow.timetables.trigger import CronTriggerTimetable as Timetable
+    dag = DAG("hourly_gate", schedule=Timetable("5 * * * *", timezone="UTC"), start_date=DUE - timedelta(days=2))
+    start = DUE - timedelta(hours=1) if timetable == "interval" else DUE
+    return {"dag": dag, "data_interval_start": start, "data_interval_end": DUE, "ti": FakeTaskInstance()}
+
+
+SENSORS = {
+    "workflow": lambda: DataWorksWorkflowInstanceSensor(task_id="gate", workflow_id=601, poke_interval=1),
+    "node": lambda: DataWorksTaskInstanceSensor(task_id="gate", task_instance_id=None, dataworks_task_id=9001),
+}
+
+
+@pytest.mark.parametrize("timetable", ["interval", "trigger"])
+@pytest.mark.parametrize("kind", list(SENSORS))
+def test_a_lone_earlier_hour_does_not_open_the_gate(
+    dataworks_emulator: DataWorksEmulator, connection: None, kind: str, timetable: str
+) -> None:
+    hourly_world(dataworks_emulator)
+    dataworks_emulator.set_clock("2025-01-16T00:30:00+08:00")  # only the 00:05 hour exists, and it succeeded
+    context = hourly_context(timetable)
+    assert SENSORS[kind]().poke(context).is_done is False
+    dataworks_emulator.set_clock("2025-01-16T05:06:00+08:00")
+    done = SENSORS[kind]().poke(context)
+    assert done.is_done is True
+    instance = done.xcom_value
+    trigger_time = instance.get("TriggerTime")
+    if trigger_time is None:  # a workflow instance: its node carries the scheduling time
+        (node,) = dataworks_emulator.task_instances(instance["Id"])
+        trigger_time = node["TriggerTime"]
+    assert trigger_time == int(DUE.timestamp() * 1000)
