@@ -142,6 +142,9 @@ class DataWorksHook(BaseHook):
         """The SDK client, built once per hook (thread-safe, since async callers build it in a worker thread)."""
         with self._client_lock:
             if self._client is None:
+                from airflow_provider_dataworks.hooks.sdk_loader import load_sdk
+
+                load_sdk()  # waits for a load under way in another thread to finish
                 from alibabacloud_dataworks_public20240518.client import Client
 
                 self._client = Client(self.settings.sdk_config())

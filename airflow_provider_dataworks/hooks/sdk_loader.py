@@ -4,6 +4,9 @@ Importing in a worker thread is not enough: the SDK's generated `client.py` is 1
 (when no bytecode cache exists, e.g. with PYTHONDONTWRITEBYTECODE or a read-only site-packages) is one C call that
 holds the GIL for about 0.5 s, so every other trigger in the process stalls with it. Here the compilation runs in a
 child process; a worker thread then executes the compiled code, which yields the GIL as ordinary bytecode does.
+
+The module counts as loaded only once it has been executed completely (a module in `sys.modules` may still be
+executing), and a load that failed is tried again by the next caller, not remembered.
 """
 
 from __future__ import annotations
@@ -35,16 +38,23 @@ sys.stdout.buffer.write(marshal.dumps(compile(open(source, "rb").read(), source,
 """
 
 _lock = threading.Lock()
+_loaded = threading.Event()
 _loading: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = weakref.WeakKeyDictionary()
+
+
+def load_sdk() -> None:
+    """Make sure the SDK client module is imported completely (blocking: for workers and worker threads)."""
+    if not _loaded.is_set():
+        _import(None)
 
 
 async def aload_sdk() -> None:
     """Make sure the SDK client module is imported, blocking the loop for no more than a few milliseconds."""
-    if CLIENT_MODULE in sys.modules:
+    if _loaded.is_set():
         return
     loop = asyncio.get_running_loop()
     pending = _loading.get(loop)
-    if pending is None:
+    if pending is None or (pending.done() and (pending.cancelled() or pending.exception() is not None)):
         pending = _loading[loop] = loop.create_task(_load())
     await asyncio.shield(pending)
 
@@ -84,10 +94,11 @@ def _has_fresh_bytecode(origin: str, cached: str | None) -> bool:
 def _import(code: bytes | None) -> None:
     """Import the client module, from the child's compiled code when there is some (else the ordinary way)."""
     with _lock:
-        if CLIENT_MODULE in sys.modules:
+        if _loaded.is_set():
             return
-        if code is None:
+        if code is None or CLIENT_MODULE in sys.modules:
             importlib.import_module(CLIENT_MODULE)
+            _loaded.set()
             return
         spec = importlib.util.find_spec(CLIENT_MODULE)
         assert spec is not None
@@ -100,3 +111,4 @@ def _import(code: bytes | None) -> None:
             raise
         package, _, name = CLIENT_MODULE.rpartition(".")
         setattr(sys.modules[package], name, module)
+        _loaded.set()

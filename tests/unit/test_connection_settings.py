@@ -435,3 +435,23 @@ def test_default_auth_uses_the_default_chain() -> None:
     assert isinstance(credential, Client)
     assert credential.cloud_credential.get_type() == "default"
     assert isinstance(credential.cloud_credential.provider, DefaultCredentialsProvider)
+
+
+def test_one_credentials_client_per_connection_and_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ecs_ram_role starts a refresh thread per credentials client: 1,000 hooks (a trigger's polls) share one."""
+    import threading
+
+    from alibabacloud_credentials.utils import auth_util
+
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+    monkeypatch.setattr(auth_util, "environment_ecs_metadata_disabled", "false")  # construction only, no calls
+    extra = {"region_id": "cn-hangzhou", "auth_type": "ecs_ram_role", "role_name": "ThreadCountRole"}
+    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_THREADS", json.dumps({"conn_type": "dataworks", "extra": extra}))
+    first = DataWorksHook("dataworks_threads").settings.credentials_client()
+    threads = threading.active_count()
+    clients = {id(DataWorksHook("dataworks_threads").settings.credentials_client()) for _ in range(1000)}
+    assert clients == {id(first)}
+    assert threading.active_count() <= threads
+    other = settings_of({**extra, "role_name": "AnotherRole"}, login=None, password=None).credentials_client()
+    assert other is not first  # other credentials, another client
