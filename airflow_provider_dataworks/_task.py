@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 #: Airflow's own deferral timeout comes this long after the trigger's deadline, so the trigger's timeout event
 #: (with the task's own message, and the run operator's stop) always wins the race against the scheduler.
 DEFERRAL_GRACE_SECONDS = 120.0
+#: A wait capped by `execution_timeout` ends this much (at most a tenth of it) before Airflow's own timeout.
+EXECUTION_TIMEOUT_MARGIN_SECONDS = 30.0
+#: Airflow's `next_method` for a deferral that failed (the trigger raised, or Airflow's deferral timeout passed).
+TRIGGER_FAILED = "__fail__"
 
 
 def is_blank(value: Any) -> bool:
@@ -68,13 +72,16 @@ class DataWorksTaskMixin:
     def wait_deadline(self, context: Any, seconds: float) -> float:
         """Absolute end of a wait (epoch s): `seconds` from now, capped by `execution_timeout` from the task's start.
 
-        Triggers carry this deadline, so `execution_timeout` holds while deferred too, on any triggerer.
+        Triggers carry this deadline, so `execution_timeout` holds while deferred too, on any triggerer. Airflow
+        2 also ends a deferral at exactly `execution_timeout` (failing the task without the operator), so the wait
+        ends a little before it: the task's own timeout path (and the run operator's stop) always comes first.
         """
         deadline = time.time() + seconds
         if self.execution_timeout:
             started = getattr(context["ti"], "start_date", None)
             start = started.timestamp() if started else time.time()
-            deadline = min(deadline, start + self.execution_timeout.total_seconds())
+            limit = self.execution_timeout.total_seconds()
+            deadline = min(deadline, start + limit - min(EXECUTION_TIMEOUT_MARGIN_SECONDS, limit / 10))
         return deadline
 
     def deferral_timeout(self, deadline: float) -> timedelta:

@@ -64,6 +64,7 @@ class RunStarter:
 
     :param creation_poll_interval: seconds between reads of a creation or rerun operation, and between look-ups
         of a run whose creation answer was lost.
+    :param limits: the time limits behind the deadlines, for messages (e.g. `timeout (60 s)`).
     :param creation_timeout: seconds to keep looking for the run of an answer that may have been lost (DataWorks
         creates runs in the background) before creating it again.
     """
@@ -72,6 +73,7 @@ class RunStarter:
     request: RunRequest
     creation_poll_interval: float
     creation_timeout: float = DEFAULT_CREATION_TIMEOUT
+    limits: str = "deadline"
     operation_id: str | None = None
     instance_ids: list[int] = field(default_factory=list)
     create_attempted: bool = False
@@ -195,8 +197,8 @@ class RunStarter:
                 )
             if time.time() + self.creation_poll_interval > deadline:
                 raise DataWorksWaitTimeout(
-                    f"DataWorks was still creating the run of workflow {self.request.workflow_id} when the wait's "
-                    f"deadline passed (operation {operation_id})."
+                    f"DataWorks was still creating the run of workflow {self.request.workflow_id} when the task's "
+                    f"{self.limits} passed (operation {operation_id})."
                 )
             time.sleep(self.creation_poll_interval)
 
@@ -237,8 +239,8 @@ class RunStarter:
                 )
             if time.time() + self.creation_poll_interval > deadline:
                 raise DataWorksWaitTimeout(
-                    f"DataWorks was still starting the rerun of {self.instance_ids} when the wait's deadline passed "
-                    f"(operation {operation_id})."
+                    f"DataWorks was still starting the rerun of {self.instance_ids} when the task's {self.limits} "
+                    f"passed (operation {operation_id})."
                 )
             time.sleep(self.creation_poll_interval)
 

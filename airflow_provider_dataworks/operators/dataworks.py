@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks._compat import BaseOperator, conf
-from airflow_provider_dataworks._task import DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks._task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.dates import default_data_date, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError, DataWorksWaitTimeout
 from airflow_provider_dataworks.failures import (
@@ -240,6 +240,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             ),
             creation_poll_interval=min(self.poll_interval, MAX_CREATION_POLL_INTERVAL),
             creation_timeout=self.creation_timeout,
+            limits=self.limits(),
         )
         try:
             self.workflow_instance_ids = self._starter.start(
@@ -290,6 +291,19 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             ),
             method_name="execute_complete",
         )
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Resume from the trigger; when the deferral failed instead (the trigger raised, or Airflow's deferral
+        timeout passed), stop this task instance's own instances before Airflow fails the task."""
+        if next_method == TRIGGER_FAILED:
+            ti = context["ti"]
+            ids = ti.xcom_pull(
+                task_ids=self.task_id, key=WORKFLOW_INSTANCE_IDS_XCOM_KEY, map_indexes=getattr(ti, "map_index", -1)
+            )
+            error = (next_kwargs or {}).get("error", "unknown")
+            with self.api_call_accounting():
+                self._stop_quietly([int(i) for i in ids or []], f"the deferral failed ({error})")
+        return super().resume_execution(next_method, next_kwargs, context)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:
         """Resume after the trigger fired, from the ids the event carries (never from another task's XCom)."""

@@ -12,7 +12,7 @@ from airflow_provider_dataworks._compat import (
     PokeReturnValue,
     conf,
 )
-from airflow_provider_dataworks._task import DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks._task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.dates import (
     default_data_date,
     epoch_ms,
@@ -214,6 +214,8 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     def _execute(self, context: Context) -> Any:
         warn_if_over_daily_quota("poke_interval", self.poke_interval)
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())  # once per run, not per poke
+        if self._known_instance_id() is None:
+            self.lookup(context)  # a configuration error fails here, before Airflow's poke loop could skip it
         if not self.deferrable:
             return super().execute(context)
         instance = self._check(context)
@@ -238,6 +240,29 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     def _waited_for(self) -> Any:
         """What the wait was for, in a timeout message."""
         raise NotImplementedError
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Resume from the trigger with `soft_fail` skipping what it skips in poke mode, and nothing else.
+
+        Airflow's own resume would skip any error (an auth error, a crashed trigger) with `soft_fail`; here only a
+        failed instance (skipped by `_outcome`) and a timeout (also Airflow's deferral timeout) are skipped.
+        """
+        error = (next_kwargs or {}).get("error")
+        if next_method == TRIGGER_FAILED and "timeout" in str(error).lower():
+            next_method, next_kwargs = "_deferral_timed_out", {"error": str(error)}
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except AirflowSkipException as skip:
+            cause = skip.__cause__
+            if getattr(self, "never_fail", False) or isinstance(cause, AirflowSkipException | AirflowSensorTimeout):
+                raise
+            if isinstance(cause, BaseException):
+                raise cause from None
+            raise
+
+    def _deferral_timed_out(self, context: Context, error: str) -> None:
+        """Airflow ended the deferral on its timeout: a sensor timeout, as in poke mode."""
+        raise AirflowSensorTimeout(f"Sensor {self.task_id!r} reached its {self.limits()} while deferred ({error}).")
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""

@@ -35,6 +35,31 @@ if TYPE_CHECKING:
 
 #: Seconds a user-kill may spend stopping instances before the triggerer moves on.
 STOP_TIMEOUT_SECONDS = 30.0
+#: Airflow's name of the deferred task-instance state.
+DEFERRED = "deferred"
+
+
+async def task_instance_still_deferred(task_instance: Any) -> bool:
+    """Whether Airflow (3) reports the trigger's task instance as still deferred; False when it cannot tell."""
+    if task_instance is None:
+        return False
+    try:
+        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+        from asgiref.sync import sync_to_async
+    except ImportError:  # Airflow 2: its triggerer calls no on_kill
+        return False
+    map_index = getattr(task_instance, "map_index", -1)
+    try:
+        states = await sync_to_async(RuntimeTaskInstance.get_task_states)(
+            dag_id=task_instance.dag_id,
+            task_ids=[task_instance.task_id],
+            run_ids=[task_instance.run_id],
+            map_index=map_index,
+        )
+    except Exception:  # no supervisor to ask (a trigger run outside the triggerer): trust the kill
+        return False
+    key = task_instance.task_id if map_index is None or map_index < 0 else f"{task_instance.task_id}_{map_index}"
+    return (states.get(task_instance.run_id) or {}).get(key) == DEFERRED
 
 
 class DataWorksInstanceTrigger(BaseTrigger):
@@ -234,8 +259,15 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
         return stopped
 
     async def on_kill(self) -> None:
-        """A user killed the deferred task: stop the DataWorks instances this wait was started for."""
+        """A user killed the deferred task: stop the DataWorks instances this wait was started for.
+
+        Not when Airflow still has the task instance deferred: then the trigger is only moving to another
+        triggerer (high availability), and the task still waits for these runs.
+        """
         if not (self.stop_on_kill and self.instance_ids):
+            return
+        if await task_instance_still_deferred(getattr(self, "task_instance", None)):
+            self.log.info("Task instance still deferred: not stopping %s (the wait moves on).", self.instance_ids)
             return
         stop = self._hook().astop_workflow_instances(self.instance_ids)
         result = await asyncio.wait_for(stop, timeout=STOP_TIMEOUT_SECONDS)

@@ -219,8 +219,8 @@ def test_execution_timeout_caps_the_wait(dataworks_emulator, connection):
     ti = FakeTaskInstance()
     started = time.time()
     with pytest.raises(DataWorksWaitTimeout, match="execution_timeout"):
-        make_operator(workflow_id=512, execution_timeout=timedelta(seconds=2)).execute({"ti": ti})
-    assert time.time() - started < 10
+        make_operator(workflow_id=512, execution_timeout=timedelta(seconds=4)).execute({"ti": ti})
+    assert time.time() - started < 12
     assert dataworks_emulator.is_stopped(ti.xcoms["workflow_instance_ids"][0])
 
 
@@ -233,3 +233,38 @@ def test_each_task_logs_the_api_calls_it_spent(dataworks_emulator, connection, c
     get = DataWorksGetWorkflowInstanceOperator(task_id="get", workflow_instance_id=instances[0]["Id"])
     get.execute({"ti": FakeTaskInstance()})
     assert "Task 'get' spent 1 DataWorks API call(s)." in task_log(caplog, capsys)
+
+
+@pytest.mark.parametrize("error", ["Trigger failure", "Trigger timeout", "Trigger/execution timeout"])
+def test_a_failed_deferral_stops_the_task_instances_own_run(dataworks_emulator, connection, error: str) -> None:
+    """The trigger raised, or Airflow's deferral timeout passed: Airflow resumes with __fail__, never calling
+    execute_complete; the run operator stops the instances its task instance started (its own XCom) first."""
+    from airflow_compat import TaskDeferred
+
+    dataworks_emulator.add_workflow(id=520, name="w", statuses=["Running"])
+    ti = FakeTaskInstance()
+    with pytest.raises(TaskDeferred):
+        make_operator(workflow_id=520, deferrable=True).execute({"ti": ti})
+    (started,) = ti.xcoms["workflow_instance_ids"]
+    with pytest.raises(Exception, match="Trigger"):
+        make_operator(workflow_id=520, deferrable=True).resume_execution("__fail__", {"error": error}, {"ti": ti})
+    assert dataworks_emulator.is_stopped(started)
+
+
+def test_a_wait_capped_by_execution_timeout_ends_before_airflows_deferral_timeout() -> None:
+    """Airflow 2 ends a deferral at start + execution_timeout itself: the trigger's own deadline comes first."""
+    from datetime import timedelta
+
+    ti = FakeTaskInstance()
+    ti.start_date = datetime.now(UTC)  # type: ignore[attr-defined]
+    operator = make_operator(workflow_id=1, execution_timeout=timedelta(minutes=10))
+    deadline = operator.wait_deadline({"ti": ti}, operator.timeout)
+    assert deadline <= ti.start_date.timestamp() + 600 - 30  # type: ignore[attr-defined]
+    short = make_operator(workflow_id=1, execution_timeout=timedelta(seconds=20))
+    assert short.wait_deadline({"ti": ti}, short.timeout) <= ti.start_date.timestamp() + 18  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("field", "value"), [("timeout", 0), ("timeout", -5), ("creation_timeout", 0)])
+def test_a_wait_of_no_time_is_refused_at_once(field: str, value: float) -> None:
+    with pytest.raises(DataWorksConfigError, match=f"{field} must be a positive number of seconds"):
+        make_operator(workflow_id=1, **{field: value})

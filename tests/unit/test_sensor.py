@@ -487,3 +487,47 @@ def test_reschedule_mode_costs_one_call_per_poke(context: dict[str, Any]) -> Non
         for _ in range(2):  # each reschedule poke runs a fresh operator
             assert lookup_sensor(mode="reschedule").poke(context).is_done is False
     assert (listing.call_count, get.call_count) == (2, 0)
+
+
+AUTH_ERROR_EVENT = {
+    "status": "error",
+    "error_class": "DataWorksAuthError",
+    "message": "User not authorized.",
+    "action": "GetWorkflowInstance",
+    "code": "Forbidden.RAM",
+    "status_code": 403,
+    "request_id": "RID-E",
+}
+
+
+def test_resume_auth_error_with_soft_fail_fails_as_in_poke_mode(context: dict[str, Any]) -> None:
+    # Airflow's own resume would turn any error into a skip with soft_fail; poke mode fails on it
+    with pytest.raises(exc.DataWorksAuthError):
+        sensor(deferrable=True, soft_fail=True).resume_execution(
+            "execute_complete", {"event": AUTH_ERROR_EVENT}, context
+        )
+
+
+def test_a_crashed_trigger_with_soft_fail_fails(context: dict[str, Any]) -> None:
+    from airflow_provider_dataworks._compat import TaskDeferralError
+
+    with pytest.raises(TaskDeferralError):
+        sensor(deferrable=True, soft_fail=True).resume_execution("__fail__", {"error": "Trigger failure"}, context)
+
+
+@pytest.mark.parametrize("error", ["Trigger timeout", "Trigger/execution timeout"])  # Airflow 3's and 2's words
+def test_airflows_deferral_timeout_is_a_sensor_timeout(context: dict[str, Any], error: str) -> None:
+    with pytest.raises(AirflowSensorTimeout):
+        sensor(deferrable=True).resume_execution("__fail__", {"error": error}, context)
+    with pytest.raises(AirflowSkipException):
+        sensor(deferrable=True, soft_fail=True).resume_execution("__fail__", {"error": error}, context)
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_a_bad_data_date_fails_even_with_soft_fail(context: dict[str, Any], deferrable: bool) -> None:
+    bad = DataWorksWorkflowInstanceSensor(
+        task_id="gate", workflow_id=501, biz_date="2026-13-45", soft_fail=True, deferrable=deferrable, timeout=5
+    )
+    with patch_list([]) as listed, pytest.raises(exc.DataWorksConfigError, match="biz_date"):
+        bad.execute(context)
+    listed.assert_not_called()

@@ -289,5 +289,32 @@ async def test_on_kill_with_nothing_started_calls_nothing() -> None:
     stop.assert_not_called()
 
 
+class _TaskInstance:
+    dag_id, task_id, run_id, map_index = "d", "run", "scheduled__2026-11-27", 2
+
+
+@pytest.mark.parametrize(("state", "stops"), [("deferred", False), ("failed", True), ("up_for_retry", True)])
+async def test_on_kill_stops_only_a_task_instance_that_is_no_longer_deferred(state: str, stops: bool) -> None:
+    """Airflow 3 may call on_kill when a trigger moves to another triggerer: the task still waits, so no stop."""
+    pytest.importorskip("airflow.sdk.execution_time.task_runner")
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    killed = trigger(workflow_instance_ids=[7], stop_on_kill=True)
+    killed.task_instance = _TaskInstance()  # type: ignore[assignment]
+    states = {"scheduled__2026-11-27": {"run_2": state}}
+    with (
+        mock.patch.object(RuntimeTaskInstance, "get_task_states", return_value=states) as asked,
+        mock.patch.object(DataWorksHook, "astop_workflow_instances", autospec=True, return_value={}) as stop,
+    ):
+        await killed.on_kill()
+    assert asked.call_args.kwargs == {
+        "dag_id": "d",
+        "task_ids": ["run"],
+        "run_ids": ["scheduled__2026-11-27"],
+        "map_index": 2,
+    }
+    assert stop.await_count == (1 if stops else 0)
+
+
 def test_default_stop_comment_names_airflow() -> None:
     assert "Airflow" in DEFAULT_STOP_COMMENT
