@@ -132,9 +132,17 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
             await asyncio.sleep(interval)
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Snapshot]) -> AsyncIterator[TriggerEvent]:
-        """From each snapshot, the events of this watcher's newly finished instances; then record them."""
+        """From each snapshot, the events of this watcher's newly finished instances.
+
+        What a snapshot reported is recorded when the next snapshot arrives, a poll after its events were handed
+        to the triggerer (which stores them in its own loop): a crash in between repeats an event, never loses one.
+        """
         self._reported = await self._load_watermark()
+        stored = self._reported
         async for snapshot in shared_stream:
+            if self._reported != stored and self._reported is not None:
+                await self._save_watermark(self._reported)
+                stored = self._reported
             new, marks = select_new(snapshot.instances, self.spec, self._reported)
             if self._reported is None:
                 self.log.info(
@@ -151,8 +159,9 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
                     instance.get("Status"),
                 )
                 yield TriggerEvent(event_payload(instance, snapshot.timezone))
-            if marks != self._reported:
+            if stored is None and not new:  # the first baseline reports nothing: safe to record at once
                 await self._save_watermark(marks)
+                stored = marks
             self._reported = marks
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
