@@ -118,10 +118,8 @@ def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any]
     Blocking (retries sleep inside the hook): for workers; triggers use `afind_instance`.
     """
     candidates = _candidates(hook.list_workflow_instances(**_list_args(lookup)), lookup)
-    if not candidates:
-        return None
-    if len(candidates) == 1 and not lookup.needs_scheduling_time:
-        return candidates[0]
+    if not candidates or not needs_trigger_times(candidates, lookup, "Type"):
+        return latest(candidates)
     tasks = hook.list_task_instances(**_task_args(lookup))
     return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
 
@@ -129,10 +127,8 @@ def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any]
 async def afind_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
     """Awaitable `find_instance`, for triggers: the same calls, each retry's backoff awaited on the loop."""
     candidates = _candidates(await hook.alist_workflow_instances(**_list_args(lookup)), lookup)
-    if not candidates:
-        return None
-    if len(candidates) == 1 and not lookup.needs_scheduling_time:
-        return candidates[0]
+    if not candidates or not needs_trigger_times(candidates, lookup, "Type"):
+        return latest(candidates)
     tasks = await hook.alist_task_instances(**_task_args(lookup))
     return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
 
@@ -170,10 +166,8 @@ def _choose_task_instance(instances: Sequence[dict[str, Any]], lookup: TaskInsta
         if i.get("WorkflowInstanceType", "Normal") in lookup.instance_types
         and str(i.get("TaskId")) == str(lookup.task_id)
     ]
-    if not candidates:
-        return None
-    if len(candidates) == 1 and not lookup.needs_scheduling_time:
-        return candidates[0]
+    if not candidates or not needs_trigger_times(candidates, lookup, "WorkflowInstanceType"):
+        return latest(candidates)
     times = {int(i["Id"]): int(i["TriggerTime"]) for i in candidates if isinstance(i.get("TriggerTime"), int)}
     return choose_by_scheduling_time(candidates, times, lookup)
 
@@ -214,6 +208,25 @@ def _trigger_times(tasks: Sequence[dict[str, Any]]) -> dict[int, int]:
     }
 
 
+def needs_trigger_times(candidates: Sequence[dict[str, Any]], lookup: _Lookup, type_field: str) -> bool:
+    """Whether the scheduling time must pick among the candidates: asked for (an explicit time, a sub-daily run),
+    or several scheduled (`Normal`) instances of the date, as an hourly workflow has. One scheduled instance and
+    its backfills (or several backfills) are chosen by `latest` instead."""
+    scheduled = [i for i in candidates if i.get(type_field, "Normal") == "Normal"]
+    return lookup.needs_scheduling_time or len(scheduled) > 1
+
+
+def latest(candidates: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The instance of the data date whose result counts: the one started last, else (none started) the one
+    created last; a backfill run after the scheduled instance supersedes it."""
+    if not candidates:
+        return None
+    started = [i for i in candidates if i.get("StartedTime")]
+    pool = started or list(candidates)
+    key = "StartedTime" if started else "CreateTime"
+    return max(pool, key=lambda i: (int(i.get(key) or 0), int(i["Id"])))
+
+
 def choose_by_scheduling_time(
     candidates: Sequence[dict[str, Any]], trigger_times: dict[int, int], lookup: InstanceLookup | TaskInstanceLookup
 ) -> dict[str, Any] | None:
@@ -226,8 +239,9 @@ def choose_by_scheduling_time(
     matching = [i for i in candidates if wanted is not None and trigger_times.get(int(i["Id"])) == wanted]
     if len(matching) == 1:
         return matching[0]
-    known = [t for t in (trigger_times.get(int(i["Id"])) for i in candidates) if t is not None]
-    if not matching and wanted is not None and (not known or wanted > max(known)):
+    scheduled = [i for i in candidates if i.get("Type", i.get("WorkflowInstanceType", "Normal")) == "Normal"]
+    known = [t for t in (trigger_times.get(int(i["Id"])) for i in scheduled) if t is not None]
+    if not matching and wanted is not None and (not known or wanted > max(known)):  # it may still appear
         log.info("No instance of %s scheduled at %s yet.", lookup.describe(), format_epoch_ms(wanted))
         return None
     listed = ", ".join(f"{i['Id']} (scheduled {format_epoch_ms(trigger_times.get(int(i['Id'])))})" for i in candidates)

@@ -1,5 +1,6 @@
-"""Hourly gates under DataWorks' timing: an hourly DAG's run gates on the instance of its own hour, also while an
-earlier hour is the only instance of the data date so far (instances generated one by one at their time)."""
+"""Which instance a gate opens on, under DataWorks' timing: an hourly DAG's run gates on the instance of its own
+hour, also while an earlier hour is the only instance of the date so far (instances generated one by one at their
+time); a daily gate that accepts backfills picks the latest started instance of the data date."""
 
 from __future__ import annotations
 
@@ -76,3 +77,40 @@ def test_a_lone_earlier_hour_does_not_open_the_gate(
         (node,) = dataworks_emulator.task_instances(instance["Id"])
         trigger_time = node["TriggerTime"]
     assert trigger_time == int(DUE.timestamp() * 1000)
+
+
+@pytest.mark.parametrize("kind", list(SENSORS))
+def test_a_daily_gate_accepting_backfills_takes_the_latest_started_instance(
+    dataworks_emulator: DataWorksEmulator, connection: None, kind: str
+) -> None:
+    """The scheduled instance of 2025-01-15 failed at 00:31; a backfill of that date, started later, succeeded."""
+    dataworks_emulator.add_scheduled_workflow(
+        501,
+        "sales_daily",
+        at="00:30",
+        biz_dates=["2025-01-15"],
+        statuses=["Running", "Failure"],
+        advance=60,
+        tasks=[{"name": "ods_sales", "task_id": 9001}],
+    )
+    dataworks_emulator.set_clock("2025-01-16T09:00:00+08:00")
+    backfill = dataworks_emulator.add_workflow_instance(
+        workflow_id=501,
+        biz_date="2025-01-15",
+        type="SupplementData",
+        statuses=["Running", "Success"],
+        advance=60,
+        tasks=[{"name": "ods_sales", "task_id": 9001}],
+    )
+    dataworks_emulator.set_clock("2025-01-16T09:05:00+08:00")
+    due = datetime(2025, 1, 16, tzinfo=UTC)
+    context = {"data_interval_start": due - timedelta(days=1), "data_interval_end": due, "ti": FakeTaskInstance()}
+    types = ["Normal", "SupplementData"]
+    if kind == "workflow":
+        sensor = DataWorksWorkflowInstanceSensor(task_id="gate", workflow_id=501, instance_types=types)
+    else:
+        sensor = DataWorksTaskInstanceSensor(task_id="gate", dataworks_task_id=9001, instance_types=types)
+    done = sensor.poke(context)  # neither a configuration error nor the failed scheduled instance
+    assert done.is_done is True
+    chosen = done.xcom_value
+    assert chosen.get("WorkflowInstanceId", chosen["Id"]) == backfill
