@@ -13,12 +13,13 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
+from airflow_provider_dataworks.dates import DEFAULT_TIMEZONE, dataworks_zone, format_biz_date, format_epoch_ms
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
 from airflow_provider_dataworks.status import INSTANCE_TYPES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import tzinfo
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 
@@ -32,6 +33,7 @@ class _Lookup:
     :param biz_date: the data date as DataWorks' BizDate (epoch ms).
     :param scheduled_time: an explicit scheduling time (`TriggerTime`, epoch ms) the instance must have.
     :param due_time: when the Airflow run is due (its data interval's end, epoch ms): picks among several.
+    :param timezone: DataWorks' time zone (the connection's `timezone`), in which messages show dates and times.
     :param sub_daily: the Airflow DAG runs more often than daily: only the instance scheduled at the due time (or
         at `scheduled_time`) is the one, even while it is the only instance of the date so far.
     """
@@ -43,6 +45,7 @@ class _Lookup:
     scheduled_time: int | None = None
     due_time: int | None = None
     sub_daily: bool = False
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Self:
@@ -55,6 +58,11 @@ class _Lookup:
 
     #: The sensor argument that names one instance directly, for messages.
     id_argument: ClassVar[str]
+
+    @property
+    def zone(self) -> tzinfo:
+        """DataWorks' time zone, for messages."""
+        return dataworks_zone(self.timezone)
 
     @property
     def needs_scheduling_time(self) -> bool:
@@ -73,9 +81,9 @@ class _Lookup:
     def describe(self) -> str:
         """`workflow 501 (data date 2025-01-15, Normal)` for logs and messages."""
         types = "/".join(self.instance_types)
-        text = f"{self.subject()} (data date {format_biz_date(self.biz_date)}, {types}"
+        text = f"{self.subject()} (data date {format_biz_date(self.biz_date, self.zone)}, {types}"
         if self.scheduled_time is not None:
-            text += f", scheduled at {format_epoch_ms(self.scheduled_time)}"
+            text += f", scheduled at {format_epoch_ms(self.scheduled_time, self.zone)}"
         return text + ")"
 
 
@@ -242,10 +250,13 @@ def choose_by_scheduling_time(
     scheduled = [i for i in candidates if i.get("Type", i.get("WorkflowInstanceType", "Normal")) == "Normal"]
     known = [t for t in (trigger_times.get(int(i["Id"])) for i in scheduled) if t is not None]
     if not matching and wanted is not None and (not known or wanted > max(known)):  # it may still appear
-        log.info("No instance of %s scheduled at %s yet.", lookup.describe(), format_epoch_ms(wanted))
+        log.info("No instance of %s scheduled at %s yet.", lookup.describe(), format_epoch_ms(wanted, lookup.zone))
         return None
-    listed = ", ".join(f"{i['Id']} (scheduled {format_epoch_ms(trigger_times.get(int(i['Id'])))})" for i in candidates)
-    target = f"none is scheduled at {format_epoch_ms(wanted)}" if not matching else "several share that time"
+    zone = lookup.zone
+    listed = ", ".join(
+        f"{i['Id']} (scheduled {format_epoch_ms(trigger_times.get(int(i['Id'])), zone)})" for i in candidates
+    )
+    target = f"none is scheduled at {format_epoch_ms(wanted, zone)}" if not matching else "several share that time"
     raise DataWorksConfigError(
         f"{lookup.describe()} has {len(candidates)} instances ({listed}) and {target}; pass scheduled_time "
         f"(the instance's scheduling time) or {lookup.id_argument} to choose one."

@@ -39,6 +39,7 @@ from airflow_provider_dataworks.status import (
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
+    from datetime import tzinfo
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.polling import GroupKey, InstanceReader
@@ -58,20 +59,20 @@ async def fetch_task_instance(hook: DataWorksHook, instance_id: int, deadline: f
     return await hook.aget_task_instance(instance_id, deadline=deadline)
 
 
-def describe_workflow_instance(instance: dict[str, Any]) -> str:
-    """One line naming a workflow instance for logs and failure messages."""
+def describe_workflow_instance(instance: dict[str, Any], zone: tzinfo | None = None) -> str:
+    """One line naming a workflow instance for logs and failure messages (dates in DataWorks' `zone`)."""
     return (
         f"workflow instance {instance.get('Id')} ({instance.get('Name')!r}) status {instance.get('Status')}, "
-        f"BizDate {format_biz_date(instance.get('BizDate'))}"
+        f"BizDate {format_biz_date(instance.get('BizDate'), zone)}"
     )
 
 
-def describe_task_instance(instance: dict[str, Any]) -> str:
+def describe_task_instance(instance: dict[str, Any], zone: tzinfo | None = None) -> str:
     """One line naming a task (node) instance: node name and id, status, data date and scheduling time."""
     return (
         f"task instance {instance.get('Id')} of node {instance.get('TaskName')!r} ({instance.get('TaskId')}) "
-        f"status {instance.get('Status')}, data date {format_biz_date(instance.get('Bizdate'))}, "
-        f"scheduled {format_epoch_ms(instance.get('TriggerTime'))}"
+        f"status {instance.get('Status')}, data date {format_biz_date(instance.get('Bizdate'), zone)}, "
+        f"scheduled {format_epoch_ms(instance.get('TriggerTime'), zone)}"
     )
 
 
@@ -96,7 +97,7 @@ class WaitKind:
     afind: Callable[[DataWorksHook, Any], Awaitable[dict[str, Any] | None]]
     fetch_batch: Callable[[DataWorksHook, GroupKey, Sequence[int]], Awaitable[dict[int, dict[str, Any]]]]
     group: Callable[[str, dict[str, Any]], GroupKey | None]
-    describe: Callable[[dict[str, Any]], str]
+    describe: Callable[[dict[str, Any], tzinfo | None], str]
     failure: type[Exception]
 
 
@@ -228,7 +229,7 @@ async def wait_for_instances(
                 log.warning("%s; will poll again in %s s.", err, poll_interval)
                 continue
             latest[instance_id] = instance
-            log.info("DataWorks %s.", kind.describe(instance))
+            log.info("DataWorks %s.", kind.describe(instance, None))
             if is_terminal(instance, kind):
                 pending.remove(instance_id)
         if not pending:
@@ -259,7 +260,7 @@ async def wait_for_workflow_instances(
 
 
 def raise_for_event(
-    event: dict[str, Any], console: str, kind: WaitKind = WORKFLOW, details: str = ""
+    event: dict[str, Any], console: str, kind: WaitKind = WORKFLOW, details: str = "", zone: tzinfo | None = None
 ) -> list[dict[str, Any]]:
     """Worker side of a wait: the instances on success; the family's exception for a failure or an error.
 
@@ -273,7 +274,7 @@ def raise_for_event(
         return list(event["instances"])
     if status == FAILURE:
         failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
-        text = "; ".join(kind.describe(i) for i in failed)
+        text = "; ".join(kind.describe(i, zone) for i in failed)
         raise kind.failure(f"DataWorks {text}. Console: {console}{details}")
     if status == ERROR:
         error_class = getattr(exceptions, str(event.get("error_class")), None)

@@ -345,7 +345,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             )
             context["ti"].xcom_push(key=FAILED_TASK_INSTANCES_XCOM_KEY, value=tasks)
             details = describe_failed_tasks(tasks)
-        instances = raise_for_event(event, self.console(), details=details)
+        instances = raise_for_event(event, self.console(), details=details, zone=self.hook.settings.zone)
         self.log.info("DataWorks workflow instances %s succeeded.", [i["Id"] for i in instances])
         return instances
 

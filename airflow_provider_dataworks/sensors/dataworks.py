@@ -140,6 +140,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
             "scheduled_time": None if scheduled is None else epoch_ms(scheduled),
             "due_time": None if due is None else epoch_ms(due),
             "sub_daily": period is not None and period < timedelta(days=1),
+            "timezone": self.hook.settings.timezone,
         }
 
     def _known_instance_id(self) -> int | None:
@@ -188,7 +189,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         """The succeeded instance; a failed one fails the task, or skips it with `soft_fail` (in every mode)."""
         details = self._failure_details(context, event) if event.get("status") == FAILURE else ""
         try:
-            return raise_for_event(event, self.console(), self.kind, details)[0]
+            return raise_for_event(event, self.console(), self.kind, details, self.hook.settings.zone)[0]
         except (DataWorksWorkflowInstanceFailed, DataWorksTaskInstanceFailed) as err:
             if self.soft_fail or getattr(self, "never_fail", False):
                 raise AirflowSkipException(f"Skipping due to soft_fail: {err}") from err

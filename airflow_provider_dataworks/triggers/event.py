@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+from airflow_provider_dataworks.quota import check_poll_interval
 from airflow_provider_dataworks.watching import (
     Snapshot,
     WatchSpec,
@@ -80,7 +81,7 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
             raise DataWorksConfigError(
                 f"poll_interval must be a positive number of seconds (default 300), not {poll_interval!r}."
             )
-        self.poll_interval = float(poll_interval)
+        self.poll_interval = check_poll_interval("poll_interval", poll_interval)  # the floor, as for every wait
         self.retry_limit = int(retry_limit)
         self.retry_delay = float(retry_delay)
         self._reported: dict[str, str] | None = None

@@ -122,3 +122,20 @@ async def test_the_async_lookup_makes_the_same_calls_and_choice() -> None:
     wanted = lookup(due_time=DAY_AFTER + 3 * HOUR)
     assert await afind_instance(awaiting, wanted) == find_instance(blocking, wanted) == wf(2)
     assert awaiting.calls == blocking.calls
+
+
+def test_messages_show_the_data_date_and_times_in_the_connections_time_zone() -> None:
+    # 2025-01-15 00:00 in Asia/Shanghai is 2025-01-14 in UTC and in America/Los_Angeles
+    lookup = InstanceLookup(
+        workflow_id=501,
+        biz_date=1736870400000,
+        project_id=100,
+        env_type="Prod",
+        timezone="America/Los_Angeles",
+        scheduled_time=1736870400000,
+    )
+    assert "data date 2025-01-14" in lookup.describe()
+    assert "scheduled at 2025-01-14T08:00:00-08:00" in lookup.describe()
+    assert (
+        "data date 2025-01-15" in InstanceLookup.from_dict({**lookup.as_dict(), "timezone": "Asia/Shanghai"}).describe()
+    )

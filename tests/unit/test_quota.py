@@ -72,3 +72,14 @@ def test_the_daily_quota_warning_comes_once_per_interval(caplog: pytest.LogCaptu
     assert len(messages) == 2
     assert messages[0].startswith("poke_interval=300 s polls up to 288 DataWorks API calls a day per wait")
     assert messages[1].startswith("poll_interval=60 s polls up to 1440")
+
+
+@pytest.mark.usefixtures("production_floor")
+def test_the_event_trigger_refuses_an_interval_below_the_floor() -> None:
+    try:
+        from airflow_provider_dataworks.triggers.event import DataWorksWorkflowInstanceEventTrigger
+    except ImportError:
+        pytest.skip("event triggers need Airflow 3")
+    with pytest.raises(DataWorksConfigError, match="poll_interval must be at least 5 seconds"):
+        DataWorksWorkflowInstanceEventTrigger(501, poll_interval=4)
+    assert DataWorksWorkflowInstanceEventTrigger(501, poll_interval=5).poll_interval == 5.0

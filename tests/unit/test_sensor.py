@@ -343,6 +343,7 @@ def test_deferrable_lookup_not_found_defers_with_the_lookup(context: dict[str, A
         "scheduled_time": None,
         "due_time": int(DUE.timestamp() * 1000),
         "sub_daily": False,
+        "timezone": "Asia/Shanghai",
     }
     assert ACCESS_KEY_SECRET not in json.dumps(kwargs)
 

@@ -481,6 +481,7 @@ def test_deferrable_lookup_not_found_defers_with_the_lookup(context: dict[str, A
         "scheduled_time": DUE_MS,
         "due_time": DUE_MS,
         "sub_daily": False,
+        "timezone": "Asia/Shanghai",
     }
     assert TaskInstanceLookup.from_dict(kwargs["lookup"]).task_id == NODE
 
