@@ -8,6 +8,8 @@ from test_example_dags import set_deferrable
 from airflow_provider_dataworks.status import TERMINAL_STATUSES
 
 pytestmark = pytest.mark.timeout(240)
+#: Seconds the run operator looks for the run of the dropped answer before creating it again.
+CREATION_WINDOW = 3.0
 
 
 @pytest.fixture
@@ -21,7 +23,12 @@ def emu(dataworks_emulator, monkeypatch):
 def test_a_dropped_create_answer_gives_one_run(deferrable, run_dag, emu, record_property):
     emu.add_workflow(id=501, name="dws_sales_daily", statuses=["Running", "Success"])
     emu.inject_fault("CreateWorkflowInstances", "drop")
-    result = run_dag("example_dataworks_run_workflow", configure=set_deferrable(deferrable))
+
+    def configure(dag) -> None:
+        set_deferrable(deferrable)(dag)
+        dag.get_task("run_workflow").creation_timeout = CREATION_WINDOW  # 3 times the emulator's creation delay
+
+    result = run_dag("example_dataworks_run_workflow", configure=configure)
 
     mine = [i for i in emu.state.workflow_instances() if i["Name"].endswith(result.run_id)]
     row = {
@@ -37,5 +44,5 @@ def test_a_dropped_create_answer_gives_one_run(deferrable, run_dag, emu, record_
     assert result.task_states["run_workflow"] == "success", result
     assert (row["runs_created"], row["left_running"]) == (1, 0)
     assert len(emu.calls("CreateWorkflowInstances")) == 2  # the dropped one, and one after looking for the run
-    assert row["calls"] <= 20
+    assert row["calls"] <= 40  # 1 identity check, 2 creates, looks through the 3 s window, creation reads, wait
     assert result.xcom("run_workflow", key="workflow_instance_ids") == [mine[0]["Id"]]
