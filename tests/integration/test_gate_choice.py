@@ -62,7 +62,7 @@ SENSORS = {
 @pytest.mark.parametrize("timetable", ["interval", "trigger"])
 @pytest.mark.parametrize("kind", list(SENSORS))
 def test_a_lone_earlier_hour_does_not_open_the_gate(
-    dataworks_emulator: DataWorksEmulator, connection: None, kind: str, timetable: str
+    dataworks_emulator: DataWorksEmulator, connection: None, record_property: Any, kind: str, timetable: str
 ) -> None:
     hourly_world(dataworks_emulator)
     dataworks_emulator.set_clock("2025-01-16T00:30:00+08:00")  # only the 00:05 hour exists, and it succeeded
@@ -77,11 +77,18 @@ def test_a_lone_earlier_hour_does_not_open_the_gate(
         (node,) = dataworks_emulator.task_instances(instance["Id"])
         trigger_time = node["TriggerTime"]
     assert trigger_time == int(DUE.timestamp() * 1000)
+    record(record_property, f"{kind} gate: hourly appearance ({timetable} timetable)", dataworks_emulator)
+
+
+def record(record_property: Any, case: str, emulator: DataWorksEmulator) -> None:
+    """A row of the session's fault-matrix table (a gate starts no run and leaves none running)."""
+    row = {"state": "success", "error": "", "runs_created": 0, "left_running": 0, "seconds": 0.0}
+    record_property("fault_matrix", {"case": case, **row, "calls": len(emulator.calls())})
 
 
 @pytest.mark.parametrize("kind", list(SENSORS))
 def test_a_daily_gate_accepting_backfills_takes_the_latest_started_instance(
-    dataworks_emulator: DataWorksEmulator, connection: None, kind: str
+    dataworks_emulator: DataWorksEmulator, connection: None, record_property: Any, kind: str
 ) -> None:
     """The scheduled instance of 2025-01-15 failed at 00:31; a backfill of that date, started later, succeeded."""
     dataworks_emulator.add_scheduled_workflow(
@@ -114,3 +121,4 @@ def test_a_daily_gate_accepting_backfills_takes_the_latest_started_instance(
     assert done.is_done is True
     chosen = done.xcom_value
     assert chosen.get("WorkflowInstanceId", chosen["Id"]) == backfill
+    record(record_property, f"{kind} gate: backfill beside a failed scheduled instance", dataworks_emulator)
