@@ -13,6 +13,7 @@ import pytest
 # Airflow 2: skipped with the module's own reason ("... needs Airflow 3 ...")
 event = pytest.importorskip("airflow_provider_dataworks.triggers.event", exc_type=ImportError)
 DataWorksWorkflowInstanceEventTrigger = event.DataWorksWorkflowInstanceEventTrigger
+Snapshot = pytest.importorskip("airflow_provider_dataworks.watching").Snapshot
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -226,3 +227,54 @@ def test_another_workspace_or_environment_polls_separately():
         a.shared_stream_key()
         != DataWorksWorkflowInstanceEventTrigger([7], dataworks_conn_id="other").shared_stream_key()
     )
+
+
+# -- the watermark under a crash: an event handed over is recorded only a poll later ---------------------------
+
+
+def finished(id_: int, status: str) -> dict[str, Any]:
+    finished = 2000 if status == "Success" else None
+    return {"Id": id_, "WorkflowId": 7, "Type": "Normal", "Status": status, "FinishedTime": finished, "BizDate": 0}
+
+
+def snapshot(*instances: dict[str, Any]) -> Snapshot:
+    return Snapshot(instances=instances, biz_dates=("2026-12-05",), timezone="Asia/Shanghai", polled_at=0.0)
+
+
+async def stream(*snapshots: Snapshot, then_block: asyncio.Event) -> Any:
+    for item in snapshots:
+        yield item
+    await then_block.wait()
+
+
+def watcher(store: MemoryStateStore) -> Any:
+    trigger = DataWorksWorkflowInstanceEventTrigger(7, poll_interval=60)
+    trigger.asset_state_store = store  # type: ignore[attr-defined]
+    return trigger
+
+
+async def test_a_crash_right_after_an_event_repeats_it_on_restart() -> None:
+    store, blocked = MemoryStateStore(), asyncio.Event()
+    events = watcher(store).filter_shared_stream(
+        stream(snapshot(finished(1, "Running")), snapshot(finished(1, "Success")), then_block=blocked)
+    )
+    first = await anext(events)
+    assert first.payload["workflow_instance_id"] == 1
+    with pytest.raises(TimeoutError):  # the triggerer asks for more; no new snapshot yet, then it crashes
+        await asyncio.wait_for(anext(events), timeout=0.2)
+    restarted = watcher(store).filter_shared_stream(stream(snapshot(finished(1, "Success")), then_block=blocked))
+    again = await asyncio.wait_for(anext(restarted), timeout=5)
+    assert again.payload["workflow_instance_id"] == 1  # repeated, not lost
+
+
+async def test_the_watermark_records_an_event_once_the_next_poll_arrives() -> None:
+    store, blocked = MemoryStateStore(), asyncio.Event()
+    trigger = watcher(store)
+    snapshots = (snapshot(finished(1, "Running")), snapshot(finished(1, "Success")), snapshot(finished(1, "Success")))
+    events = trigger.filter_shared_stream(stream(*snapshots, then_block=blocked))
+    await anext(events)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(events), timeout=0.5)  # the third snapshot records the second's event
+    restarted = watcher(store).filter_shared_stream(stream(snapshot(finished(1, "Success")), then_block=blocked))
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(restarted), timeout=0.2)  # already recorded: not reported twice

@@ -399,18 +399,20 @@ def test_execute_complete_timeout_raises_sensor_timeout(context: dict[str, Any])
         sensor(deferrable=True, timeout=600).execute_complete(context, event)
 
 
+AUTH_ERROR_EVENT = {
+    "status": "error",
+    "error_class": "DataWorksAuthError",
+    "message": "User not authorized.",
+    "action": "GetWorkflowInstance",
+    "code": "Forbidden.RAM",
+    "status_code": 403,
+    "request_id": "RID-E",
+}
+
+
 def test_execute_complete_error_reraises_the_family_member(context: dict[str, Any]) -> None:
-    event = {
-        "status": "error",
-        "error_class": "DataWorksAuthError",
-        "message": "User not authorized.",
-        "action": "GetWorkflowInstance",
-        "code": "Forbidden.RAM",
-        "status_code": 403,
-        "request_id": "RID-E",
-    }
     with pytest.raises(exc.DataWorksAuthError) as raised:
-        sensor(deferrable=True).execute_complete(context, event)
+        sensor(deferrable=True).execute_complete(context, AUTH_ERROR_EVENT)
     assert (raised.value.code, raised.value.request_id, raised.value.status_code) == ("Forbidden.RAM", "RID-E", 403)
     assert "RequestId: RID-E" in str(raised.value)
 
@@ -488,17 +490,6 @@ def test_reschedule_mode_costs_one_call_per_poke(context: dict[str, Any]) -> Non
         for _ in range(2):  # each reschedule poke runs a fresh operator
             assert lookup_sensor(mode="reschedule").poke(context).is_done is False
     assert (listing.call_count, get.call_count) == (2, 0)
-
-
-AUTH_ERROR_EVENT = {
-    "status": "error",
-    "error_class": "DataWorksAuthError",
-    "message": "User not authorized.",
-    "action": "GetWorkflowInstance",
-    "code": "Forbidden.RAM",
-    "status_code": 403,
-    "request_id": "RID-E",
-}
 
 
 def test_resume_auth_error_with_soft_fail_fails_as_in_poke_mode(context: dict[str, Any]) -> None:
