@@ -13,6 +13,7 @@ from airflow_provider_dataworks.status import FAILED_STATUSES
 
 if TYPE_CHECKING:
     import logging
+    from datetime import tzinfo
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 
@@ -44,13 +45,13 @@ def task_summary(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def describe_failed_tasks(tasks: list[dict[str, Any]]) -> str:
+def describe_failed_tasks(tasks: list[dict[str, Any]], zone: tzinfo | None = None) -> str:
     """A bounded sentence naming the failed task instances, for an exception message ("" when none are known)."""
     if not tasks:
         return ""
     shown = [
         f"{t.get('TaskName')} (task instance {t.get('Id')}, {t.get('TaskType')}, data date "
-        f"{format_biz_date(t.get('Bizdate'))})"
+        f"{format_biz_date(t.get('Bizdate'), zone)})"
         for t in tasks[:MAX_FAILED_TASKS_IN_MESSAGE]
     ]
     more = len(tasks) - len(shown)

@@ -12,6 +12,7 @@ from airflow_provider_dataworks.status import WorkflowInstanceStatus
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from datetime import tzinfo
 
 #: DataWorks rejects run names longer than this.
 MAX_RUN_NAME_LENGTH = 128
@@ -90,6 +91,7 @@ def plan_retry(
     *,
     reuse_existing_run: bool,
     retry_from_failure: bool,
+    zone: tzinfo | None = None,
 ) -> RetryPlan:
     """Decide from the earlier tries' instances (already matched by identity) whether to adopt or start afresh.
 
@@ -110,7 +112,7 @@ def plan_retry(
     latest = [newest[d] for d in biz_dates if d in newest]
     going = [int(i["Id"]) for i in latest if not _finished(i)]
     failed = [int(i["Id"]) for i in latest if i.get("Status") == WorkflowInstanceStatus.FAILURE]
-    missing = [format_biz_date(d) for d in biz_dates if d not in newest]
+    missing = [format_biz_date(d, zone) for d in biz_dates if d not in newest]
     if missing:
         plan.reason = f"the earlier run has no instance for {', '.join(missing)}"
     elif failed and not retry_from_failure:

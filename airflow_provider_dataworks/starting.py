@@ -102,7 +102,11 @@ class RunStarter:
         if is_retry:
             days = [self.hook.biz_date_ms(d) for d in self.request.days()]
             plan = plan_retry(
-                earlier, days, reuse_existing_run=reuse_existing_run, retry_from_failure=retry_from_failure
+                earlier,
+                days,
+                reuse_existing_run=reuse_existing_run,
+                retry_from_failure=retry_from_failure,
+                zone=self.hook.settings.zone,
             )
             if plan.stop_ids:
                 log.warning("Stopping workflow instances %s of an earlier try: %s.", plan.stop_ids, plan.reason)

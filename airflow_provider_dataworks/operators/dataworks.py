@@ -344,7 +344,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                 self.hook, failed, self.log, project_id=self.project_id, env_type=self.env_type
             )
             context["ti"].xcom_push(key=FAILED_TASK_INSTANCES_XCOM_KEY, value=tasks)
-            details = describe_failed_tasks(tasks)
+            details = describe_failed_tasks(tasks, self.hook.settings.zone)
         instances = raise_for_event(event, self.console(), details=details, zone=self.hook.settings.zone)
         self.log.info("DataWorks workflow instances %s succeeded.", [i["Id"] for i in instances])
         return instances

@@ -361,7 +361,7 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
         failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
         tasks = collect_failed_tasks(self.hook, failed, self.log, project_id=self.project_id, env_type=self.env_type)
         context["ti"].xcom_push(key=FAILED_TASK_INSTANCES_XCOM_KEY, value=tasks)
-        return describe_failed_tasks(tasks)
+        return describe_failed_tasks(tasks, self.hook.settings.zone)
 
 
 class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):

@@ -106,3 +106,14 @@ def test_an_earlier_run_missing_a_date_is_not_adopted() -> None:
     result = plan([instance(5, "Running", DAY1)], (DAY1, DAY2))
     assert (result.adopt_ids, result.stop_ids) == ([], [5])
     assert "2026-11-28" in result.reason or "no instance" in result.reason
+
+
+def test_the_retry_reason_shows_missing_data_dates_in_dataworks_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    # DAY2 is 2026-11-28 00:00 in Asia/Shanghai, still 2026-11-27 in UTC
+    shanghai = plan_retry([instance(1, "Running")], [DAY1, DAY2], reuse_existing_run=True, retry_from_failure=False)
+    utc = plan_retry(
+        [instance(1, "Running")], [DAY1, DAY2], reuse_existing_run=True, retry_from_failure=False, zone=ZoneInfo("UTC")
+    )
+    assert shanghai.reason.endswith("2026-11-28") and utc.reason.endswith("2026-11-27")
