@@ -117,7 +117,7 @@ def run_due_time(context: Any) -> datetime:
 
 
 def schedule_period(context: Any) -> timedelta | None:
-    """How often the run's DAG runs (its data interval, else the gap to its timetable's next run); None if unknown.
+    """How often the run's DAG runs (its data interval, else the gap between its timetable's next two runs), or None.
 
     A DAG that runs more often than daily gates on one of several DataWorks instances of the same data date, so
     its lookups must match the scheduling time exactly, even when only one instance exists so far.
@@ -131,15 +131,20 @@ def schedule_period(context: Any) -> timedelta | None:
     import pendulum
     from airflow.timetables.base import DataInterval, TimeRestriction
 
-    end = pendulum.instance(end)  # timetables do pendulum arithmetic on what they are given
-    try:
+    restriction = TimeRestriction(earliest=None, latest=None, catchup=True)
+
+    def next_run(after: Any) -> Any:
         info = timetable.next_dagrun_info(
-            last_automated_data_interval=DataInterval(end, end),
-            restriction=TimeRestriction(earliest=None, latest=None, catchup=True),
+            last_automated_data_interval=DataInterval(after, after), restriction=restriction
         )
+        return None if info is None else info.run_after
+
+    try:  # two consecutive scheduled runs after this one (a manual run may fall anywhere between two)
+        first = next_run(pendulum.instance(end))  # timetables do pendulum arithmetic on what they are given
+        second = None if first is None else next_run(first)
     except Exception:  # a custom timetable that cannot answer: treat the schedule as unknown
         return None
-    return None if info is None or info.run_after <= end else info.run_after - end
+    return None if first is None or second is None or second <= first else second - first
 
 
 def default_data_date(context: Any, zone: tzinfo) -> date:

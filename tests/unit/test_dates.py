@@ -140,3 +140,18 @@ def test_scheduled_time_forms() -> None:
     assert parse_scheduled_time(pendulum.datetime(2025, 1, 15, 21, tz="UTC"), SHANGHAI) == expected
     with pytest.raises(DataWorksConfigError, match="scheduled_time 'soon' is not a date and time"):
         parse_scheduled_time("soon", SHANGHAI)
+
+
+@pytest.mark.parametrize(("cron", "expected"), [("0 0 * * *", timedelta(days=1)), ("5 * * * *", timedelta(hours=1))])
+def test_the_schedule_period_of_a_manual_run_between_two_scheduled_ones(cron: str, expected: timedelta) -> None:
+    """A manual run at 04:49 of a daily trigger timetable is still daily (not the 19 h to the next run)."""
+    from airflow.timetables.trigger import CronTriggerTimetable
+    from airflow_compat import DAG
+
+    from airflow_provider_dataworks.dates import schedule_period
+
+    now = datetime(2026, 12, 6, 4, 49, tzinfo=UTC)
+    dag = DAG("p", schedule=CronTriggerTimetable(cron, timezone="UTC"), start_date=now - timedelta(days=3))
+    assert schedule_period({"dag": dag, "data_interval_start": now, "data_interval_end": now}) == expected
+    assert schedule_period({"data_interval_start": now - expected, "data_interval_end": now}) == expected
+    assert schedule_period({"data_interval_start": now, "data_interval_end": now}) is None  # no DAG: unknown
