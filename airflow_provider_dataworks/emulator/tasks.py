@@ -9,7 +9,6 @@ from airflow_provider_dataworks.emulator.dates import day_of
 from airflow_provider_dataworks.emulator.records import NOT_STARTED, TaskInstanceRecord, WorkflowInstanceRecord
 from airflow_provider_dataworks.status import TERMINAL_STATUSES
 
-TASK_TYPE = "ODPS_SQL"
 RESOURCE_GROUP = "S_res_group_emulator"
 
 
@@ -64,7 +63,7 @@ def task_wire(
         "Id": task.id,
         "TaskId": task.spec.task_id,
         "TaskName": task.spec.name,
-        "TaskType": TASK_TYPE,
+        "TaskType": task.spec.type,
         "Status": status,
         "WorkflowId": instance.workflow_id,
         "WorkflowName": instance.workflow_name,
