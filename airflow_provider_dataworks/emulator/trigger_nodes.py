@@ -1,10 +1,11 @@
 """HTTP trigger nodes: a node that holds its workflow instance in WaitTrigger until TriggerSchedulerTaskInstance.
 
-A workflow instance with a trigger node runs its timeline up to (not including) its first terminal status and
-stays there; its nodes before the trigger node without their own timeline show Success, the trigger node shows
-WaitTrigger once all of them have succeeded, and the nodes after it ``NotRun``. A matching trigger (TaskId and the
-instance's TriggerTime) makes the trigger node Success and lets the instance walk the rest of its timeline from
-that moment. A trigger that comes too early is held for 24 hours on the emulator clock.
+A scheduled workflow instance with a trigger node runs its timeline up to its first Running (without one, up to its
+first terminal status) and stays there. Its nodes before the trigger node without their own timeline show Success;
+the trigger node shows WaitTrigger once all of them have succeeded; the nodes after it show NotRun. A matching
+trigger (TaskId and the instance's TriggerTime) makes the trigger node Success and lets the instance walk the rest
+of its timeline from that moment. A trigger that comes too early is held for 24 hours on the emulator clock.
+Backfill and manual runs pass the trigger node without waiting.
 """
 
 from __future__ import annotations
@@ -65,8 +66,11 @@ def check_specs(specs: Iterable[TaskSpec]) -> None:
 
 
 def split_timeline(statuses: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Split a timeline into the part before its first terminal status (held) and the rest (after the trigger)."""
-    first = next((i for i, status in enumerate(statuses) if status in _FINAL), len(statuses))
+    """Split a timeline after its first Running (where the instance waits) from the rest (after the trigger)."""
+    if "Running" in statuses:
+        first = statuses.index("Running") + 1
+    else:
+        first = next((i for i, status in enumerate(statuses) if status in _FINAL), len(statuses))
     before, after = statuses[:first] or ("Running",), statuses[first:]
     return before, after or before[-1:]
 
@@ -79,7 +83,7 @@ class TriggerNodes:
         self._held: list[HeldTrigger] = []
 
     def register(self, record: WorkflowInstanceRecord) -> None:
-        """Give a new instance with a trigger node its gate: its timeline stops before its first terminal status."""
+        """Give a new instance with a trigger node its gate: its timeline stops at its first Running."""
         index = next((i for i, task in enumerate(record.tasks) if task.spec.type == TRIGGER_TASK_TYPE), None)
         if index is None:
             return
