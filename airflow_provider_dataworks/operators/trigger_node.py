@@ -51,7 +51,6 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
     ) -> None:
         super().__init__(dataworks_task_id=dataworks_task_id, poke_interval=poll_interval, **kwargs)
         self.wait_for_downstream = wait_for_downstream
-        self.poll_interval = poll_interval
         self._fired = False
 
     def _trigger_class(self) -> type[DataWorksInstanceTrigger]:
