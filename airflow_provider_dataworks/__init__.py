@@ -140,9 +140,19 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.hooks.dataworks"]}],
-        "operators": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.operators.dataworks"]}],
+        "operators": [
+            {
+                "integration-name": _INTEGRATION,
+                "python-modules": [f"{_MODULE}.operators.dataworks", f"{_MODULE}.operators.trigger_node"],
+            }
+        ],
         "sensors": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.sensors.dataworks"]}],
-        "triggers": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.triggers.dataworks"]}],
+        "triggers": [
+            {
+                "integration-name": _INTEGRATION,
+                "python-modules": [f"{_MODULE}.triggers.dataworks", f"{_MODULE}.triggers.trigger_node"],
+            }
+        ],
         "connection-types": [
             {
                 "connection-type": "dataworks",

@@ -31,3 +31,7 @@ TERMINAL_STATUSES = frozenset({WorkflowInstanceStatus.SUCCESS, WorkflowInstanceS
 FAILED_STATUSES = frozenset({WorkflowInstanceStatus.FAILURE})
 #: Values of `TaskInstance.Status`: the workflow statuses and `WaitTrigger` (a node waiting for its trigger).
 TASK_INSTANCE_STATUSES = frozenset({*WorkflowInstanceStatus, "WaitTrigger"})
+#: `TaskType` of an HTTP trigger node (a node that waits for TriggerSchedulerTaskInstance).
+TRIGGER_NODE_TYPE = "SCHEDULER_TRIGGER"
+#: Statuses of an HTTP trigger node's instance before it waits for its trigger (every other one: waiting or past).
+BEFORE_TRIGGER = TASK_INSTANCE_STATUSES - TERMINAL_STATUSES - {"WaitTrigger", "Running"}

@@ -4,7 +4,8 @@
 2. Real Airflow (`airflow dags test` on a SQLite metadata DB) runs the example DAGs in deferrable mode, on each
    line (Airflow 3 from .venv, Airflow 2.11 from .venv-af2): sensors gate a downstream task on DataWorks
    instances, and an operator starts a DataWorks run and waits for it. The lines the downstream tasks print from
-   XCom are shown; the last DAG gates on one hourly DataWorks node.
+   XCom are shown; one DAG gates on one hourly DataWorks node, and the last one releases a DataWorks workflow
+   through its HTTP trigger node.
 3. Event-driven scheduling (Airflow 3): a dag-processor, a triggerer and a scheduler run the asset-watcher example;
    the emulator finishes a DataWorks instance and the scheduler creates the watched DAG run from its asset event.
 """
@@ -123,7 +124,8 @@ def build_world(emulator: DataWorksEmulator, today: date, due_hour: datetime) ->
 
     The DAG runs of `today` gate on the daily instance due then: yesterday's data date on Airflow 3's default
     timetable, today's where the data interval starts today (Airflow 2), so both data dates exist. The hourly node's
-    instance of `due_hour` still waits for its trigger when the node sensor first looks.
+    instance of `due_hour` still waits for its trigger when the node sensor first looks. Workflow 700 waits on its
+    HTTP trigger node (21) until the trigger-node example fires it.
     """
     emulator.add_workflow_instance(
         id=1001,
@@ -140,6 +142,17 @@ def build_world(emulator: DataWorksEmulator, today: date, due_hour: datetime) ->
             biz_date=data_date,
             statuses=["Running", "Running", "Success"],
             advance="reads",
+        )
+        emulator.add_workflow_instance(
+            workflow_id=700,
+            name="dws_orders_daily",
+            biz_date=data_date,
+            statuses=["Running", "Running", "Success"],
+            advance="reads",
+            tasks=[
+                {"name": "wait_for_airflow", "task_id": 21, "type": "SCHEDULER_TRIGGER"},
+                {"name": "dws_orders", "task_id": 22},
+            ],
         )
     emulator.add_workflow(
         id=501,
@@ -179,7 +192,7 @@ def run_dates() -> tuple[date, datetime]:
 
 
 def run_examples(line: str, venv: Path) -> bool:
-    """Run both example DAGs on one Airflow line, each line against its own fresh emulator world."""
+    """Run the example DAGs on one Airflow line, each line against its own fresh emulator world."""
     from airflow_provider_dataworks.emulator import DataWorksEmulator
 
     today, due_hour = run_dates()
@@ -196,6 +209,7 @@ def run_examples(line: str, venv: Path) -> bool:
         ok = show_dag_run(line, venv, "example_dataworks_sensor", today.isoformat(), env)
         ok = show_dag_run(line, venv, "example_dataworks_run_workflow", today.isoformat(), env) and ok
         ok = show_dag_run(line, venv, "example_dataworks_node_sensor", due_hour.isoformat(), env) and ok
+        ok = show_dag_run(line, venv, "example_dataworks_trigger_node", today.isoformat(), env) and ok
         if venv == AIRFLOW_LINES[0][1]:
             ok = show_event_driven_run(emulator, today.isoformat(), home / "migrated.db") and ok
         calls = emulator.calls()

@@ -442,6 +442,14 @@ def get_rerun_workflow_instances_result(state: EmulatorState, params: Params) ->
     return {"Result": result}
 
 
+def trigger_scheduler_task_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """TriggerSchedulerTaskInstance: fire an HTTP trigger node's instance by TaskId and TriggerTime (epoch ms)."""
+    task_id = _required_int(params, "TaskId")
+    trigger_time = _required_int(params, "TriggerTime")
+    env_type = _choice(params, "EnvType", ENV_TYPES) or "Prod"
+    return {"Success": state.trigger_task_instance(task_id, trigger_time, env_type)}
+
+
 ACTIONS: dict[str, Handler] = {
     "GetWorkflowInstance": get_workflow_instance,
     "ListWorkflowInstances": list_workflow_instances,
@@ -454,4 +462,5 @@ ACTIONS: dict[str, Handler] = {
     "ListProjects": list_projects,
     "RerunWorkflowInstances": rerun_workflow_instances,
     "GetRerunWorkflowInstancesResult": get_rerun_workflow_instances_result,
+    "TriggerSchedulerTaskInstance": trigger_scheduler_task_instance,
 }

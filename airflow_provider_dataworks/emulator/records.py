@@ -112,7 +112,7 @@ class Timeline:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """A task (node): id, name, forced final status, log text, and optionally its own status timeline."""
+    """A task (node): id, name, forced final status, log text, optionally its own status timeline, its type."""
 
     task_id: int
     name: str
@@ -120,6 +120,7 @@ class TaskSpec:
     log: str | None = None
     statuses: tuple[str, ...] | None = None
     advance: Advance = "reads"
+    type: str = "ODPS_SQL"
 
 
 @dataclass

@@ -253,6 +253,14 @@ class DataWorksEmulator:
         """
         self.state.rerun_workflow_instance(instance_id, statuses=statuses, advance=advance, task_statuses=task_statuses)
 
+    def trigger_task_instance(self, task_id: int, trigger_time: str | int | datetime, env_type: str = "Prod") -> bool:
+        """Trigger an HTTP trigger node's instance as TriggerSchedulerTaskInstance does; False if already triggered."""
+        return self.state.trigger_task_instance(task_id, trigger_time, env_type)
+
+    def held_triggers(self) -> list[dict[str, Any]]:
+        """Return the early triggers the emulator still holds (each applies once its instance waits, 24 h at most)."""
+        return self.state.held_triggers()
+
     # ----- the clock -----
 
     def set_clock(self, when: str | int | datetime) -> None:

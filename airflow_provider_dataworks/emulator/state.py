@@ -48,6 +48,13 @@ from airflow_provider_dataworks.emulator.records import (
     check_timeline,
 )
 from airflow_provider_dataworks.emulator.tasks import default_log, task_wire
+from airflow_provider_dataworks.emulator.trigger_nodes import (
+    TRIGGER_TASK_TYPE,
+    TriggerNodes,
+    check_specs,
+    not_a_trigger_node,
+    unknown_task,
+)
 
 if TYPE_CHECKING:
     from airflow_provider_dataworks.emulator.faults import Fault
@@ -124,6 +131,7 @@ class EmulatorState:
         self._reruns: dict[str, RerunOperation] = {}
         self._faults: list[Fault] = []
         self._calls: list[RecordedCall] = []
+        self._triggers = TriggerNodes()
         self._next_instance_id = FIRST_INSTANCE_ID
         self._next_task_instance_id = FIRST_TASK_INSTANCE_ID
         self._next_task_id = 70000
@@ -380,16 +388,20 @@ class EmulatorState:
         return workflow.rerun_statuses if workflow else DEFAULT_RERUN_STATUSES
 
     def _task_specs(self, tasks: Iterable[Mapping[str, Any]]) -> list[TaskSpec]:
-        """Validate task dicts ``{name, task_id?, status?, statuses?, advance?, log?}`` (caller holds the lock)."""
+        """Validate task dicts ``{name, task_id?, status?, statuses?, advance?, log?, type?}`` (caller holds lock)."""
         specs = []
         for task in tasks:
             if not isinstance(task, Mapping) or not isinstance(task.get("name"), str):
                 raise ValueError(f"Each task must be a mapping with a string 'name', got {task!r}.")
-            unknown = set(task) - {"name", "task_id", "status", "statuses", "advance", "log"}
+            unknown = set(task) - {"name", "task_id", "status", "statuses", "advance", "log", "type"}
             if unknown:
                 raise ValueError(
-                    f"Unknown task key {sorted(unknown)[0]!r}; expected name, task_id, status, statuses, advance, log."
+                    f"Unknown task key {sorted(unknown)[0]!r}; "
+                    "expected name, task_id, status, statuses, advance, log, type."
                 )
+            task_type = task.get("type", "ODPS_SQL")
+            if not isinstance(task_type, str) or not task_type:
+                raise ValueError(f"A task type must be a non-empty string, got {task_type!r}.")
             status = task.get("status")
             if status is not None:
                 check_choice("task status", status, TASK_INSTANCE_STATUSES)
@@ -405,7 +417,8 @@ class EmulatorState:
                 self._next_task_id += 1
             elif isinstance(task_id, bool) or not isinstance(task_id, int) or task_id < 1:
                 raise ValueError(f"A task_id must be a positive integer, got {task_id!r}.")
-            specs.append(TaskSpec(task_id, task["name"], status, log, timeline, advance))
+            specs.append(TaskSpec(task_id, task["name"], status, log, timeline, advance, task_type))
+        check_specs(specs)
         return specs
 
     def _new_instance(
@@ -467,6 +480,8 @@ class EmulatorState:
                 task.timeline = Timeline(spec.statuses, spec.advance, origin)
             record.tasks.append(task)
             self._task_instances[task.id] = task
+        if type == "Normal":
+            self._triggers.register(record)
         self._instances[instance_id] = record
         return record
 
@@ -520,6 +535,8 @@ class EmulatorState:
         now = self.now()
         with self._lock:
             record = self._visible_instance(instance_id, now)
+            if record is not None:
+                self._triggers.settle(record, now)
             return None if record is None else record.to_wire(record.status(now, read=read))
 
     def is_stopped(self, instance_id: int) -> bool:
@@ -583,7 +600,36 @@ class EmulatorState:
     def _task_wire(self, task: TaskInstanceRecord, now: float, *, read: bool = False) -> dict[str, Any]:
         """Build a TaskInstance JSON object (caller holds the lock)."""
         instance = self._instances[task.workflow_instance_id]
-        return task_wire(task, instance, instance.status(now), now, read=read)
+        self._triggers.settle(instance, now)
+        return self._triggers.view(task_wire(task, instance, instance.status(now), now, read=read), task, instance, now)
+
+    # ----- HTTP trigger nodes -----
+
+    def trigger_task_instance(self, task_id: int, trigger_time: str | int | datetime, env_type: str = "Prod") -> bool:
+        """Answer TriggerSchedulerTaskInstance: fire the waiting instance, hold an early trigger, False if repeated."""
+        check_choice("env_type", env_type, ENV_TYPES)
+        trigger_ms = self.time_ms(trigger_time)
+        now = self.now()
+        with self._lock:
+            specs = [spec for workflow in self._workflows.values() for spec in workflow.tasks]
+            specs += [task.spec for task in self._task_instances.values()]
+            spec = next((spec for spec in specs if spec.task_id == task_id), None)
+            if spec is None:
+                raise unknown_task(task_id)
+            if spec.type != TRIGGER_TASK_TYPE:
+                raise not_a_trigger_node(task_id, spec.type)
+            records = [
+                self._instances[task.workflow_instance_id]
+                for task in self._task_instances.values()
+                if task.spec.task_id == task_id
+            ]
+            return self._triggers.trigger(task_id, trigger_ms, env_type, records, now)
+
+    def held_triggers(self) -> list[dict[str, Any]]:
+        """Return the early triggers still held (TaskId, TriggerTime, EnvType, HeldAt), oldest first."""
+        now = self.now()
+        with self._lock:
+            return [held.to_dict() for held in self._triggers.held(now)]
 
     # ----- workflows and create operations -----
 

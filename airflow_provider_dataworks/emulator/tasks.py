@@ -13,7 +13,6 @@ from airflow_provider_dataworks.emulator.records import (
     WorkflowInstanceRecord,
 )
 
-TASK_TYPE = "ODPS_SQL"
 RESOURCE_GROUP = "S_res_group_emulator"
 
 
@@ -70,7 +69,7 @@ def task_wire(
         "Id": task.id,
         "TaskId": task.spec.task_id,
         "TaskName": task.spec.name,
-        "TaskType": TASK_TYPE,
+        "TaskType": task.spec.type,
         "Status": status,
         "WorkflowId": instance.workflow_id,
         "WorkflowName": instance.workflow_name,

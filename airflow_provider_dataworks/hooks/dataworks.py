@@ -496,6 +496,27 @@ class DataWorksHook(BaseHook):
             params["RunNumber"] = run_number
         return str(self.call("GetTaskInstanceLog", params).get("TaskInstanceLog") or "")
 
+    def trigger_scheduler_task_instance(
+        self,
+        task_id: int | str,
+        trigger_time: int,
+        env_type: str | None = None,
+        *,
+        deadline: float | None = None,
+    ) -> bool:
+        """TriggerSchedulerTaskInstance: fire an HTTP trigger node's instance (TriggerTime epoch ms); its `Success`.
+
+        Only throttling refusals are retried: after a timeout, a dropped connection or a 5xx the trigger may have
+        landed, so the error is raised and the caller reads the instance's status before firing again.
+        """
+        params = {
+            "TaskId": positive_int("dataworks_task_id", task_id),
+            "TriggerTime": positive_int("trigger_time", trigger_time),
+            "EnvType": self.env_type_or_default(env_type),
+        }
+        body = self.call("TriggerSchedulerTaskInstance", params, deadline=deadline, retry_on=is_refused)
+        return bool(body.get("Success"))
+
     # -- connection test ---------------------------------------------------------------------------------
 
     def test_connection(self) -> tuple[bool, str]:

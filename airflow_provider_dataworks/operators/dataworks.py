@@ -393,3 +393,12 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
 def _try_number(context: Context) -> int:
     return int(getattr(context["ti"], "try_number", 1) or 1)
+
+
+def __getattr__(name: str) -> Any:
+    """`DataWorksTriggerNodeOperator` from its own module, on first use, next to the other operators."""
+    if name == "DataWorksTriggerNodeOperator":
+        from airflow_provider_dataworks.operators.trigger_node import DataWorksTriggerNodeOperator
+
+        return DataWorksTriggerNodeOperator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

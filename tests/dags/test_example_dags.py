@@ -108,3 +108,36 @@ def test_node_sensor_example(deferrable, run_dag, emulator_connection, caplog, c
     logs = capsys.readouterr().out + caplog.text
     assert "Pulled from XCom: DataWorks node ods_orders_hourly (9001)" in logs
     assert logs.count(TRIGGER_RAN) == (1 if deferrable else 0)
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["blocking", "deferrable"])
+def test_trigger_node_example(deferrable, run_dag, emulator_connection, caplog, capsys):
+    emu = emulator_connection
+    # A different day per mode: Airflow 2's dag.test() cannot reuse a logical date in one metadata DB.
+    logical_date = datetime.now(UTC) - timedelta(days=1 if deferrable else 0)
+    due = logical_date if AIRFLOW_3 else logical_date.replace(hour=0, minute=0, second=0, microsecond=0)
+    data_date = due.astimezone(timezone(timedelta(hours=8))).date() - timedelta(days=1)
+    (instance_id,) = emu.add_scheduled_workflow(
+        700,
+        "dws_orders_daily",
+        at="00:00",
+        biz_dates=[data_date.isoformat()],
+        statuses=["Running", "Running", "Success"],
+        tasks=[
+            {"name": "wait_for_airflow", "task_id": 21, "type": "SCHEDULER_TRIGGER"},
+            {"name": "dws_orders", "task_id": 22},
+        ],
+    )
+    result = run_dag("example_dataworks_trigger_node", logical_date=logical_date, configure=set_deferrable(deferrable))
+
+    assert result.state == "success", result
+    assert result.task_states == {"ingest": "success", "release_dataworks": "success", "report": "success"}
+    node = result.xcom("release_dataworks")
+    assert (node["TaskId"], node["Status"], node["WorkflowInstanceId"]) == (21, "Success", instance_id)
+    assert result.xcom("report") == f"{node['Id']}:Success"
+    assert emu.workflow_instance(instance_id)["Status"] == "Success"
+    (fired,) = emu.calls("TriggerSchedulerTaskInstance")
+    assert (fired.params["TaskId"], fired.params["TriggerTime"]) == ("21", str(node["TriggerTime"]))
+    logs = capsys.readouterr().out + caplog.text
+    assert "Pulled from XCom: DataWorks trigger node wait_for_airflow (21)" in logs
+    assert logs.count(TRIGGER_RAN) == (1 if deferrable else 0)

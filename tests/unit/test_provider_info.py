@@ -108,6 +108,17 @@ def test_modules_and_links_listed_in_provider_info_exist() -> None:
         assert hasattr(importlib.import_module(module), name), link
 
 
+def test_trigger_node_operator_and_trigger_are_listed() -> None:
+    info = get_provider_info()
+    (operators,) = info["operators"]
+    (triggers,) = info["triggers"]
+    assert "airflow_provider_dataworks.operators.trigger_node" in operators["python-modules"]
+    assert "airflow_provider_dataworks.triggers.trigger_node" in triggers["python-modules"]
+    from airflow_provider_dataworks.operators import dataworks, trigger_node
+
+    assert dataworks.DataWorksTriggerNodeOperator is trigger_node.DataWorksTriggerNodeOperator
+
+
 def test_airflow2_ui_field_behaviour_uses_snake_case_keys() -> None:
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 

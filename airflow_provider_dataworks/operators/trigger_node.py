@@ -1,0 +1,169 @@
+"""Release a DataWorks workflow from Airflow: fire its HTTP trigger node's instance of the run, exactly once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
+from airflow_provider_dataworks.sensors.dataworks import DEFAULT_POKE_INTERVAL, DataWorksTaskInstanceSensor
+from airflow_provider_dataworks.status import BEFORE_TRIGGER, TRIGGER_NODE_TYPE
+from airflow_provider_dataworks.waiting import SUCCESS, TIMEOUT, WORKFLOW, finished_event, is_terminal, raise_for_event
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_dataworks.triggers.dataworks import DataWorksInstanceTrigger
+
+
+class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
+    """Fire the HTTP trigger node's instance of the run's data date once it waits for its trigger.
+
+    The node's instance is found like `DataWorksTaskInstanceSensor` finds it (data date, and among an hourly
+    node's instances the one scheduled at the run's data interval end, or at `scheduled_time`); the task waits
+    until it exists and is ``WaitTrigger``, then calls TriggerSchedulerTaskInstance with that instance's own
+    TriggerTime. It fires only an instance it has just read in ``WaitTrigger``: an instance already past it
+    (an earlier try, or an answer that was lost) counts as fired, and a lost answer is never retried blindly.
+    With `wait_for_downstream` it then waits for the workflow instance to finish (Failure fails the task).
+    The `TaskInstance` dict is the XCom ``return_value``. A node that is not an HTTP trigger node, or a backfill
+    instance, fails the task before any trigger call.
+
+    :param dataworks_task_id: the HTTP trigger node (DataWorks task id).
+    :param biz_date: data date (default: the day before the day, in DataWorks' time zone, the run is due).
+    :param scheduled_time: the instance's scheduling time (default: the run's data interval end decides).
+    :param project_id: workspace id (default: the connection's ``project_id`` extra).
+    :param env_type: ``Prod`` or ``Dev`` (default: the connection's ``env_type`` extra, else Prod).
+    :param wait_for_downstream: after firing, wait until the workflow instance is Success or Failure.
+    :param dataworks_conn_id: the DataWorks connection.
+    :param deferrable: hand the waits to the triggerer (default: ``[operators] default_deferrable``).
+    :param poll_interval: seconds between polls.
+    :param timeout: seconds the whole wait may take.
+    """
+
+    trigger_name = "DataWorksTriggerNodeTrigger"
+
+    def __init__(
+        self,
+        dataworks_task_id: int | str,
+        *,
+        wait_for_downstream: bool = False,
+        poll_interval: float = DEFAULT_POKE_INTERVAL,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(dataworks_task_id=dataworks_task_id, poke_interval=poll_interval, **kwargs)
+        self.wait_for_downstream = wait_for_downstream
+        self._fired = False
+
+    def _trigger_class(self) -> type[DataWorksInstanceTrigger]:
+        """The trigger class, imported on first deferral rather than at DAG parse time."""
+        from airflow_provider_dataworks.triggers.trigger_node import DataWorksTriggerNodeTrigger
+
+        return DataWorksTriggerNodeTrigger
+
+    def _check(self, context: Context) -> dict[str, Any] | None:
+        """One poll: the node instance once fired (and, with `wait_for_downstream`, its workflow finished)."""
+        try:
+            node = self._poll(context)
+        except DataWorksAPIError as err:
+            if not err.retryable:
+                raise
+            self.log.warning("%s; will poll again in %s s.", err, self.poke_interval)
+            return None
+        if node is None:
+            return None
+        return self._advance(context, node)
+
+    def _advance(self, context: Context, node: dict[str, Any]) -> dict[str, Any] | None:
+        """Fire a waiting instance, count one past WaitTrigger as fired; None while there is more to wait for."""
+        self._validate(node)
+        status = node.get("Status")
+        if status in BEFORE_TRIGGER:
+            self.log.info("Trigger node instance %s is %s, not WaitTrigger yet; waiting.", node["Id"], status)
+            return None
+        if status == "WaitTrigger":
+            fired = self._fire(node)
+            if fired is None:
+                return None
+            node = fired
+        else:
+            self.log.info("Trigger node instance %s is already %s: it was triggered before.", node["Id"], status)
+        self._fired = True
+        if not self.wait_for_downstream:
+            return node
+        return self._downstream(context, node)
+
+    def _validate(self, node: dict[str, Any]) -> None:
+        """Refuse, before any trigger call, a node that is not an HTTP trigger node or a backfill instance."""
+        if node.get("TaskType") != TRIGGER_NODE_TYPE:
+            raise DataWorksConfigError(
+                f"{type(self).__name__} {self.task_id!r}: dataworks_task_id {self.dataworks_task_id} is node "
+                f"{node.get('TaskName')!r} of type {node.get('TaskType')}, not an HTTP trigger node "
+                f"({TRIGGER_NODE_TYPE}); set dataworks_task_id to the workflow's HTTP trigger node."
+            )
+        if node.get("WorkflowInstanceType") == "SupplementData":
+            raise DataWorksConfigError(
+                f"{type(self).__name__} {self.task_id!r}: task instance {node['Id']} of dataworks_task_id "
+                f"{self.dataworks_task_id} is a backfill (SupplementData), which DataWorks does not trigger; "
+                'leave instance_types at ("Normal",) to fire the scheduled instance.'
+            )
+
+    def _fire(self, node: dict[str, Any]) -> dict[str, Any] | None:
+        """TriggerSchedulerTaskInstance with the instance's own TriggerTime; the node read again, None if unsure."""
+        try:
+            fired = self.hook.trigger_scheduler_task_instance(
+                node["TaskId"], int(node["TriggerTime"]), node.get("ProjectEnv") or self.env_type
+            )
+        except DataWorksAPIError as err:
+            if not err.retryable:
+                raise
+            self.log.warning("The answer to the trigger was lost (%s); its status decides on the next poll.", err)
+            return None
+        if fired:
+            self.log.info("Triggered DataWorks %s.", self.kind.describe(node, self.hook.settings.zone))
+        else:
+            self.log.info("DataWorks says task instance %s was already triggered.", node["Id"])
+        return self.hook.get_task_instance(node["Id"])
+
+    def _downstream(self, context: Context, node: dict[str, Any]) -> dict[str, Any] | None:
+        """The node once its workflow instance finished (Failure raises); None while it runs."""
+        workflow = self.hook.get_workflow_instance(node["WorkflowInstanceId"])
+        if not is_terminal(workflow, WORKFLOW):
+            self.log.info(
+                "DataWorks %s; waiting for it to finish.", WORKFLOW.describe(workflow, self.hook.settings.zone)
+            )
+            return None
+        raise_for_event(finished_event([workflow], WORKFLOW), self.console(workflow["Id"]), WORKFLOW)
+        return node
+
+    def _complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after a wait: fire the ready instance, or defer again until its workflow instance finishes."""
+        if event.get("status") == TIMEOUT:
+            return super()._complete(context, event)
+        if "workflow_instance_ids" in event:  # the wait for the downstream nodes ended
+            raise_for_event(event, self.console(), WORKFLOW)
+            node = self._poll(context)
+            if node is None:
+                raise DataWorksConfigError(f"The instance of {self.lookup(context).describe()} has disappeared.")
+            return node
+        (node,) = raise_for_event({**event, "status": SUCCESS}, self.console(), self.kind)
+        done = self._advance(context, node)
+        if done is not None:
+            return done
+        self._defer_next(node, float(event["end_time"]))
+        return node
+
+    def _defer_next(self, node: dict[str, Any], deadline: float) -> None:
+        """Defer again: for the workflow instance once the node has fired, else for the node (after a lost answer)."""
+        from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+
+        settings: dict[str, Any] = {
+            "dataworks_conn_id": self.dataworks_conn_id,
+            "poll_interval": self.poke_interval,
+            "retry_limit": self.api_retry_limit,
+            "retry_delay": self.api_retry_delay,
+        }
+        trigger: DataWorksInstanceTrigger
+        if self._fired:
+            trigger = DataWorksWorkflowInstanceTrigger([int(node["WorkflowInstanceId"])], deadline, **settings)
+        else:
+            trigger = self._trigger_class()([int(node["Id"])], deadline, **settings)
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=self.deferral_timeout(deadline))
