@@ -39,8 +39,6 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
     :param timeout: seconds the whole wait may take.
     """
 
-    trigger_name = "DataWorksTriggerNodeTrigger"
-
     def __init__(
         self,
         dataworks_task_id: int | str,
@@ -58,19 +56,6 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
         from airflow_provider_dataworks.triggers.trigger_node import DataWorksTriggerNodeTrigger
 
         return DataWorksTriggerNodeTrigger
-
-    def _check(self, context: Context) -> dict[str, Any] | None:
-        """One poll: the node instance once fired (and, with `wait_for_downstream`, its workflow finished)."""
-        try:
-            node = self._poll(context)
-        except DataWorksAPIError as err:
-            if not err.retryable:
-                raise
-            self.log.warning("%s; will poll again in %s s.", err, self.poke_interval)
-            return None
-        if node is None:
-            return None
-        return self._advance(context, node)
 
     def _advance(self, context: Context, node: dict[str, Any]) -> dict[str, Any] | None:
         """Fire a waiting instance, count one past WaitTrigger as fired; None while there is more to wait for."""

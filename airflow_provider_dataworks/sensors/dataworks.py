@@ -178,6 +178,10 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
             return None
         if instance is None:
             return None
+        return self._advance(context, instance)
+
+    def _advance(self, context: Context, instance: dict[str, Any]) -> dict[str, Any] | None:
+        """What one read instance means: the finished instance (raising if it failed), or None to keep waiting."""
         if not is_terminal(instance, self.kind):
             self.log.info(
                 "%s %s is %s; waiting.", self.kind.noun.capitalize(), instance.get("Id"), instance.get("Status")
