@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from emulator_requests import create_run
 
 from airflow_provider_dataworks.emulator.state import to_biz_date_ms
 
@@ -15,25 +16,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.timeout(30)
 
 JAN_1 = to_biz_date_ms("2025-01-01")
-
-
-def _create(client: Any, models: Any, name: str = "airflow-run", **fields: Any) -> str:
-    """Start a ManualWorkflow run of workflow 5 for 2025-01-01 and return its OperationId."""
-    request = models.CreateWorkflowInstancesRequest(
-        name=name,
-        project_id=100,
-        type="ManualWorkflow",
-        workflow_id=5,
-        periods=models.CreateWorkflowInstancesRequestPeriods(
-            biz_dates=[
-                models.CreateWorkflowInstancesRequestPeriodsBizDates(
-                    start_biz_date="2025-01-01", end_biz_date="2025-01-01"
-                )
-            ]
-        ),
-        **fields,
-    )
-    return str(client.create_workflow_instances(request).body.operation_id)
 
 
 def _list(client: Any, models: Any, **filters: Any) -> list[dict[str, Any]]:
@@ -48,7 +30,7 @@ def test_create_stores_tags_and_returns_them(dataworks_emulator: DataWorksEmulat
         models.CreateWorkflowInstancesRequestTags(key="airflow_dag", value="sales"),
         models.CreateWorkflowInstancesRequestTags(key="airflow_map_index", value="3"),
     ]
-    operation_id = _create(client, models, tags=tags)
+    operation_id = create_run(client, models, tags=tags)
     poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=operation_id)
     (instance_id,) = client.get_create_workflow_instances_result(poll).body.result.workflow_instance_ids
     expected = [{"Key": "airflow_dag", "Value": "sales"}, {"Key": "airflow_map_index", "Value": "3"}]
@@ -64,9 +46,9 @@ def test_create_rejects_names_over_128_characters(
     from alibabacloud_tea_openapi.exceptions import ClientException
 
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
-    _create(client, models, name="n" * 128)
+    create_run(client, models, name="n" * 128)
     with pytest.raises(ClientException) as excinfo:
-        _create(client, models, name="n" * 129)
+        create_run(client, models, name="n" * 129)
     assert (excinfo.value.status_code, excinfo.value.code) == (400, "InvalidParameter")
     assert "Name" in excinfo.value.message and "128" in excinfo.value.message
     assert len(_list(client, models)) == 1
@@ -104,7 +86,7 @@ def test_lost_answer_on_create_still_creates_the_run(
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0, statuses=("Running",))
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "lost_answer")
     with pytest.raises(TeaException):
-        _create(client, models, name="lost-run")
+        create_run(client, models, name="lost-run")
     (run,) = _list(client, models, name="lost-run")
     assert (run["Type"], run["Status"]) == ("ManualWorkflow", "Running")
     (call,) = dataworks_emulator.calls("CreateWorkflowInstances")
@@ -121,7 +103,7 @@ def test_late_answer_after_the_read_timeout_still_creates_the_run(
     impatient = make_client(dataworks_emulator, read_timeout=300)
     started = time.monotonic()
     with pytest.raises(TeaException) as excinfo:
-        _create(impatient, models, name="late-run")
+        create_run(impatient, models, name="late-run")
     assert time.monotonic() - started < 1.0
     assert "timed out" in str(excinfo.value).lower()
     assert [run["Name"] for run in _list(make_client(dataworks_emulator), models)] == ["late-run"]
@@ -135,7 +117,7 @@ def test_answer_faults_on_reads_and_stop_take_effect(
 
     client = make_client(dataworks_emulator, read_timeout=300)
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=1, creation_delay=0)
-    operation_id = _create(client, models)
+    operation_id = create_run(client, models)
     instance_id = dataworks_emulator.add_workflow_instance(
         biz_date="2025-01-01", statuses=("WaitResource", "Running", "Running")
     )
@@ -172,5 +154,5 @@ def test_drop_has_no_effect(dataworks_emulator: DataWorksEmulator, client: Any, 
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "drop")
     with pytest.raises(TeaException):
-        _create(client, models)
+        create_run(client, models)
     assert _list(client, models) == []

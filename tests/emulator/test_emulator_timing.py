@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from emulator_requests import create_run
 
 from airflow_provider_dataworks.emulator.state import to_biz_date_ms
 
@@ -18,24 +19,6 @@ pytestmark = pytest.mark.timeout(30)
 EMULATOR_DIR = Path(__file__).parents[2] / "airflow_provider_dataworks" / "emulator"
 
 
-def _create(client: Any, models: Any, *, run_type: str = "SupplementData") -> str:
-    """Start a run of workflow 5 for 2025-01-01 and return its OperationId."""
-    request = models.CreateWorkflowInstancesRequest(
-        name="airflow-run",
-        project_id=100,
-        type=run_type,
-        workflow_id=5,
-        periods=models.CreateWorkflowInstancesRequestPeriods(
-            biz_dates=[
-                models.CreateWorkflowInstancesRequestPeriodsBizDates(
-                    start_biz_date="2025-01-01", end_biz_date="2025-01-01"
-                )
-            ]
-        ),
-    )
-    return str(client.create_workflow_instances(request).body.operation_id)
-
-
 def _listed(client: Any, models: Any) -> list[dict[str, Any]]:
     request = models.ListWorkflowInstancesRequest(project_id=100, biz_date=to_biz_date_ms("2025-01-01"), page_size=100)
     return list(client.list_workflow_instances(request).body.to_map()["PagingInfo"]["WorkflowInstances"])
@@ -45,7 +28,9 @@ def test_created_instances_appear_only_when_the_operation_is_created(
     dataworks_emulator: DataWorksEmulator, client: Any, models: Any
 ) -> None:
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=120)
-    poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=_create(client, models))
+    poll = models.GetCreateWorkflowInstancesResultRequest(
+        operation_id=create_run(client, models, type="SupplementData")
+    )
     for _ in range(3):
         assert client.get_create_workflow_instances_result(poll).body.result.status == "Creating"
         assert _listed(client, models) == []
@@ -63,7 +48,9 @@ def test_backfill_instances_carry_their_creation_time(
 ) -> None:
     dataworks_emulator.add_workflow(id=5, name="orders", tasks=[{"name": "ods"}], creating_reads=0, creation_delay=30)
     dataworks_emulator.set_clock("2025-03-01T10:00:00+08:00")
-    poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=_create(client, models))
+    poll = models.GetCreateWorkflowInstancesResultRequest(
+        operation_id=create_run(client, models, type="SupplementData")
+    )
     dataworks_emulator.advance_clock(30)
     (instance_id,) = client.get_create_workflow_instances_result(poll).body.result.workflow_instance_ids
     request = models.ListTaskInstancesRequest(project_id=100, bizdate=to_biz_date_ms("2025-01-01"), page_size=10)
@@ -78,9 +65,7 @@ def test_ids_above_2_to_the_53_round_trip_through_every_action(
     dataworks_emulator: DataWorksEmulator, client: Any, models: Any
 ) -> None:
     dataworks_emulator.add_workflow(id=5, name="orders", tasks=[{"name": "ods"}], statuses=("Running",))
-    poll = models.GetCreateWorkflowInstancesResultRequest(
-        operation_id=_create(client, models, run_type="ManualWorkflow")
-    )
+    poll = models.GetCreateWorkflowInstancesResultRequest(operation_id=create_run(client, models))
     dataworks_emulator.advance_clock(dataworks_emulator.state.creation_delay)
     client.get_create_workflow_instances_result(poll)
     result = client.get_create_workflow_instances_result(poll).body.to_map()["Result"]
