@@ -87,24 +87,7 @@ class ConnectionSettings:
         Refreshing providers (`ecs_ram_role`, `default`, role assumption) start a refresh thread per client and
         cache what they fetched, so every hook, trigger and poll of one connection shares one client.
         """
-        return _credentials_client(self, self._credentials_key())
-
-    def _credentials_key(self) -> tuple[Any, ...]:
-        """The fields that decide the credentials (the cache key)."""
-        return (
-            self.conn_id,
-            self.auth_type,
-            self.access_key_id,
-            self.access_key_secret,
-            self.security_token,
-            self.role_arn,
-            self.role_session_name,
-            self.external_id,
-            self.policy,
-            self.role_name,
-            self.oidc_provider_arn,
-            self.oidc_token_file,
-        )
+        return _credentials_client(self)
 
     def _new_credentials_client(self) -> Any:
         """Build a new `alibabacloud_credentials` client for this auth type."""
@@ -137,16 +120,17 @@ class ConnectionSettings:
         return CredentialsConfig(**options)
 
 
-_CREDENTIALS_CLIENTS: dict[tuple[Any, ...], Any] = {}
+_CREDENTIALS_CLIENTS: dict[ConnectionSettings, Any] = {}
 _CREDENTIALS_LOCK = threading.Lock()
 
 
-def _credentials_client(settings: ConnectionSettings, key: tuple[Any, ...]) -> Any:
-    """The process's credentials client for `key`, built once (a failed build is not cached)."""
+def _credentials_client(settings: ConnectionSettings) -> Any:
+    """The process's credentials client for equal settings (a frozen dataclass), built once; a failed build is
+    not cached. An edited connection reads into other settings, and so gets a new client."""
     with _CREDENTIALS_LOCK:
-        client = _CREDENTIALS_CLIENTS.get(key)
+        client = _CREDENTIALS_CLIENTS.get(settings)
         if client is None:
-            client = _CREDENTIALS_CLIENTS[key] = settings._new_credentials_client()
+            client = _CREDENTIALS_CLIENTS[settings] = settings._new_credentials_client()
         return client
 
 
