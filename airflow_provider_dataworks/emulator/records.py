@@ -35,6 +35,8 @@ INSTANCE_TYPES = ("Normal", "Manual", "SmokeTest", "SupplementData", "ManualWork
 ENV_TYPES = ("Prod", "Dev")
 CREATE_RESULTS = ("Created", "CreateFailure")
 DEFAULT_RERUN_STATUSES = ("Running", "Success")
+#: A node's TaskType unless its spec says otherwise.
+DEFAULT_TASK_TYPE = "ODPS_SQL"
 NOT_STARTED = frozenset({"NotRun", "WaitTime", "WaitResource", "WaitTrigger"})
 
 
@@ -120,7 +122,7 @@ class TaskSpec:
     log: str | None = None
     statuses: tuple[str, ...] | None = None
     advance: Advance = "reads"
-    type: str = "ODPS_SQL"
+    type: str = DEFAULT_TASK_TYPE
 
 
 @dataclass

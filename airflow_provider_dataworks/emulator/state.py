@@ -28,6 +28,7 @@ from airflow_provider_dataworks.emulator.dates import (
 from airflow_provider_dataworks.emulator.records import (
     CREATE_RESULTS,
     DEFAULT_RERUN_STATUSES,
+    DEFAULT_TASK_TYPE,
     ENV_TYPES,
     INSTANCE_TYPES,
     TASK_INSTANCE_STATUSES,
@@ -399,7 +400,7 @@ class EmulatorState:
                     f"Unknown task key {sorted(unknown)[0]!r}; "
                     "expected name, task_id, status, statuses, advance, log, type."
                 )
-            task_type = task.get("type", "ODPS_SQL")
+            task_type = task.get("type", DEFAULT_TASK_TYPE)
             if not isinstance(task_type, str) or not task_type:
                 raise ValueError(f"A task type must be a non-empty string, got {task_type!r}.")
             status = task.get("status")
