@@ -23,9 +23,11 @@ def connection(dataworks_emulator, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", dataworks_emulator.connection_json(read_timeout=1))
 
 
-def make_trigger(ids: list[int], seconds: float = 20, **kwargs: Any) -> DataWorksWorkflowInstanceTrigger:
+def make_trigger(
+    ids: list[int], seconds: float = 20, interval: float = INTERVAL, **kwargs: Any
+) -> DataWorksWorkflowInstanceTrigger:
     return DataWorksWorkflowInstanceTrigger(
-        workflow_instance_ids=ids, end_time=time.time() + seconds, poll_interval=INTERVAL, retry_delay=0.01, **kwargs
+        workflow_instance_ids=ids, end_time=time.time() + seconds, poll_interval=interval, retry_delay=0.01, **kwargs
     )
 
 
@@ -85,7 +87,8 @@ async def test_groups_are_per_workspace_and_date(dataworks_emulator, connection)
 
 async def test_more_than_a_page_of_waits_is_read_in_pages_of_100(dataworks_emulator, connection):
     ids = [add(dataworks_emulator) for _ in range(130)]
-    events = await asyncio.gather(*(event_of(make_trigger([i], seconds=40)) for i in ids))
+    # a grid long enough that all 130 first reads (HTTP calls, slow on a loaded machine) meet the same round
+    events = await asyncio.gather(*(event_of(make_trigger([i], seconds=40, interval=5)) for i in ids))
     assert {e["status"] for e in events} == {"success"}
     rounds = listed(dataworks_emulator)
     assert max(len(r) for r in rounds) == 100
