@@ -18,16 +18,20 @@ try:
         AirflowException,
         AirflowFailException,
         AirflowNotFoundException,
+        AirflowRescheduleException,
         AirflowSkipException,
         TaskDeferralError,
+        TaskDeferred,
     )
 except ImportError:  # Airflow 2
     from airflow.exceptions import (  # type: ignore[assignment,no-redef,unused-ignore]
         AirflowException,
         AirflowFailException,
         AirflowNotFoundException,
+        AirflowRescheduleException,
         AirflowSkipException,
         TaskDeferralError,
+        TaskDeferred,
     )
 
 try:
@@ -39,12 +43,14 @@ __all__ = [
     "AirflowException",
     "AirflowFailException",
     "AirflowNotFoundException",
+    "AirflowRescheduleException",
     "AirflowSkipException",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",
     "BaseSensorOperator",
     "TaskDeferralError",
+    "TaskDeferred",
     "conf",
 ]
 

@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_dataworks._compat import AirflowRescheduleException, TaskDeferred
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import console_url
+from airflow_provider_dataworks.metrics import time_wait, wait_outcome
 from airflow_provider_dataworks.quota import log_api_calls
 
 if TYPE_CHECKING:
@@ -49,13 +51,53 @@ class DataWorksTaskMixin:
             )
         return self._hook
 
+    def waits_on(self) -> str | None:
+        """What this task waits for, naming its wait in the wait-duration metric; None for a task that does not."""
+        return None
+
     @contextmanager
-    def api_call_accounting(self) -> Iterator[None]:
-        """Log, however the body ends (done, deferred, rescheduled, failed), the API calls this task run spent."""
+    def api_call_accounting(self, context: Any = None, wait_started: float | None = None) -> Iterator[None]:
+        """Log, however the body ends (done, deferred, rescheduled, failed), the API calls this task run spent;
+        with the run's `context`, also time the wait when the body ends it (not when it defers or reschedules).
+
+        `wait_started` (epoch s) is when the wait began, as carried over a deferral by the trigger's event.
+        """
+        self._wait_context = (context, wait_started, time.time())
         try:
             yield
+        except (TaskDeferred, AirflowRescheduleException):
+            raise
+        except BaseException as err:
+            self._time_wait(err)
+            raise
+        else:
+            self._time_wait(None)
         finally:
             log_api_calls(self.log, f"Task {self.task_id!r}", getattr(self, "_hook", None))
+
+    def wait_start_time(self) -> float:
+        """When this wait began (epoch s): carried over a deferral by the trigger (Airflow's start date is not kept
+        across one everywhere), else the first poke of a rescheduling sensor, else the task instance's start, else
+        this execution's (Airflow 2's `dag.test()` records no start date)."""
+        context, carried, body_started = self._wait_context
+        if carried is not None:
+            return float(carried)
+        ti: Any = context["ti"] if context is not None else None
+        started = None
+        if getattr(self, "reschedule", False) and hasattr(ti, "get_first_reschedule_date"):
+            started = ti.get_first_reschedule_date(context)  # Airflow 3 restarts start_date on every poke
+        started = started or getattr(ti, "start_date", None)
+        return started.timestamp() if started is not None else body_started
+
+    def _time_wait(self, error: BaseException | None) -> None:
+        """The wait-duration metric, for a task that waits; a metrics fault never fails the task."""
+        kind = self.waits_on()
+        if kind is None or self._wait_context[0] is None:
+            return
+        try:
+            time_wait(kind, wait_outcome(error), timedelta(seconds=max(time.time() - self.wait_start_time(), 0.0)))
+        except Exception:
+            self.log.warning("Could not send the DataWorks wait metric.", exc_info=True)
 
     def console(self, instance_id: Any = None) -> str:
         """The DataWorks console URL of this task's workspace (the connection's template)."""

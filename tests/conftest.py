@@ -94,6 +94,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.timeout(*marker.args, method="thread", **marker.kwargs), append=False)
 
 
+@pytest.fixture
+def stats_recorder(monkeypatch: pytest.MonkeyPatch):
+    """Airflow's `Stats` as the provider sees it, replaced by a recorder of the metrics sent through it."""
+    from metrics_recorder import StatsRecorder
+
+    from airflow_provider_dataworks import metrics
+
+    recorder = StatsRecorder()
+    monkeypatch.setattr(metrics, "_stats", recorder)
+    return recorder
+
+
 @pytest.fixture(scope="session")
 def airflow_db():
     """A migrated SQLite metadata DB for this xdist worker (built once, see airflow_harness)."""

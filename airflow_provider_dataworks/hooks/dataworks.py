@@ -3,7 +3,8 @@
 The SDK is imported only when a call is made (importing it costs 0.5-1.6 s, and DAG files are parsed often).
 Blocking methods retry with tenacity's sleeping loop; `a*` methods run each attempt in the provider's own thread
 pool and await the backoff, so they never block the event loop and no thread sleeps through a backoff.
-Every attempt is counted in `api_calls` (DataWorks quotas count attempts, failed ones too).
+Every attempt is counted in `api_calls` (DataWorks quotas count attempts, failed ones too) and in Airflow's metrics
+(see metrics.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
 from airflow_provider_dataworks.hooks.pool import run_blocking
 from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_retryable
+from airflow_provider_dataworks.metrics import count_api_call
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -200,7 +202,10 @@ class DataWorksHook(BaseHook):
         try:
             response = getattr(client, _snake(action))(request)
         except Exception as err:
-            raise (translate_sdk_error(err, action) or err) from err
+            error = translate_sdk_error(err, action) or err
+            count_api_call(action, error)
+            raise error from err
+        count_api_call(action)
         return response.body.to_map()
 
     def call(

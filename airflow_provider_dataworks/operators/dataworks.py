@@ -25,6 +25,7 @@ from airflow_provider_dataworks.waiting import (
     ERROR,
     FAILURE,
     TIMEOUT,
+    WORKFLOW,
     raise_for_event,
     wait_for_workflow_instances,
 )
@@ -214,8 +215,12 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             raise DataWorksConfigError(f"biz_date range starts after it ends: {start} > {end}.")
         return [(start.isoformat(), end.isoformat())]
 
+    def waits_on(self) -> str | None:
+        """A run waited for to its end is timed as a workflow wait; a run only started is not a wait."""
+        return WORKFLOW.name if self.wait_for_termination else None
+
     def execute(self, context: Context) -> list[dict[str, Any]]:
-        with self.api_call_accounting():
+        with self.api_call_accounting(context):
             return self._run(context)
 
     def _run(self, context: Context) -> list[dict[str, Any]]:
@@ -288,6 +293,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
                 retry_delay=self.api_retry_delay,
                 stop_on_kill=self.stop_on_kill,
                 stop_on_deadline=True,
+                wait_started=self.wait_start_time(),
             ),
             method_name="execute_complete",
         )
@@ -309,7 +315,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         """Resume after the trigger fired, from the ids the event carries (never from another task's XCom)."""
         ids = event.get("workflow_instance_ids") or [i["Id"] for i in event.get("instances") or []]
         self.workflow_instance_ids = [int(i) for i in ids or event.get("pending_ids") or []]
-        with self.api_call_accounting():
+        with self.api_call_accounting(context, event.get("wait_started")):
             return self._finish(context, event)
 
     def _finish(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:

@@ -51,6 +51,10 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
         self.wait_for_downstream = wait_for_downstream
         self._fired = False
 
+    def waits_on(self) -> str | None:
+        """Trigger-node waits are timed apart from node gates in the wait-duration metric."""
+        return "trigger_node"
+
     def _trigger_class(self) -> type[DataWorksInstanceTrigger]:
         """The trigger class, imported on first deferral rather than at DAG parse time."""
         from airflow_provider_dataworks.triggers.trigger_node import DataWorksTriggerNodeTrigger
@@ -145,6 +149,7 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
             "poll_interval": self.poke_interval,
             "retry_limit": self.api_retry_limit,
             "retry_delay": self.api_retry_delay,
+            "wait_started": self.wait_start_time(),
         }
         trigger: DataWorksInstanceTrigger
         if self._fired:

@@ -206,7 +206,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         """Deferrable mode checks once, then hands the wait to the trigger; other modes poke."""
-        with self.api_call_accounting():
+        with self.api_call_accounting(context):
             return self._execute(context)
 
     def _trigger_class(self) -> type[DataWorksInstanceTrigger]:
@@ -237,6 +237,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
                 poll_interval=self.poke_interval,
                 retry_limit=self.api_retry_limit,
                 retry_delay=self.api_retry_delay,
+                wait_started=self.wait_start_time(),
             ),
             method_name="execute_complete",
             timeout=self.deferral_timeout(deadline),
@@ -245,6 +246,10 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     def _waited_for(self) -> Any:
         """What the wait was for, in a timeout message."""
         raise NotImplementedError
+
+    def waits_on(self) -> str | None:
+        """The kind of instance waited for, naming the wait in the wait-duration metric."""
+        return self.kind.name
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Resume from the trigger with `soft_fail` skipping what it skips in poke mode, and nothing else.
@@ -271,7 +276,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
-        with self.api_call_accounting():
+        with self.api_call_accounting(context, event.get("wait_started")):
             return self._complete(context, event)
 
     def _complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:

@@ -85,6 +85,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
         poll_interval: float = 300.0,
         retry_limit: int = 5,
         retry_delay: float = 2.0,
+        wait_started: float | None = None,
     ) -> None:
         super().__init__()
         self.instance_ids = [int(i) for i in instance_ids]
@@ -94,6 +95,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
         self.poll_interval = float(poll_interval)
         self.retry_limit = int(retry_limit)
         self.retry_delay = float(retry_delay)
+        self.wait_started = None if wait_started is None else float(wait_started)
         self._hooks: list[DataWorksHook] = []
         self._reader: SharedReader | None = None
 
@@ -110,6 +112,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
             "poll_interval": self.poll_interval,
             "retry_limit": self.retry_limit,
             "retry_delay": self.retry_delay,
+            "wait_started": self.wait_started,
         }
 
     def _hook(self) -> DataWorksHook:
@@ -139,6 +142,8 @@ class DataWorksInstanceTrigger(BaseTrigger):
         event = await self._on_event(event)
         if self.instance_ids:
             event.setdefault(self.ids_kwarg, list(self.instance_ids))
+        if self.wait_started is not None:
+            event["wait_started"] = self.wait_started
         self.log.info(
             "DataWorks wait ended (%s) after %.1f DataWorks API call(s).", event.get("status"), self.api_calls()
         )
@@ -201,6 +206,7 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
     :param stop_on_kill: stop the instances when a user kills the deferred task (Airflow 3.3+ ``on_kill``).
     :param stop_on_deadline: at `end_time`, stop the unfinished instances before firing the ``timeout`` event, so
         the run ends even if the task never resumes (the run operator's wait owns its deadline).
+    :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
     """
 
     kind = WORKFLOW
@@ -218,6 +224,7 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
         retry_delay: float = 2.0,
         stop_on_kill: bool = False,
         stop_on_deadline: bool = False,
+        wait_started: float | None = None,
     ) -> None:
         super().__init__(
             workflow_instance_ids,
@@ -227,6 +234,7 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
             poll_interval=poll_interval,
             retry_limit=retry_limit,
             retry_delay=retry_delay,
+            wait_started=wait_started,
         )
         self.stop_on_kill = bool(stop_on_kill)
         self.stop_on_deadline = bool(stop_on_deadline)
@@ -285,6 +293,7 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
     :param dataworks_conn_id: connection to use (looked up off the event loop).
     :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,
         ``[dataworks] min_poll_interval``, if below it).
+    :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
     """
 
     kind = TASK
@@ -300,6 +309,7 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
         poll_interval: float = 300.0,
         retry_limit: int = 5,
         retry_delay: float = 2.0,
+        wait_started: float | None = None,
     ) -> None:
         super().__init__(
             task_instance_ids,
@@ -309,6 +319,7 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
             poll_interval=poll_interval,
             retry_limit=retry_limit,
             retry_delay=retry_delay,
+            wait_started=wait_started,
         )
 
 

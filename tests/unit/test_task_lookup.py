@@ -454,6 +454,7 @@ def test_deferrable_unfinished_node_defers_with_plain_kwargs(context: dict[str, 
     path, kwargs = trigger.serialize()
     assert path == "airflow_provider_dataworks.triggers.dataworks.DataWorksTaskInstanceTrigger"
     assert before + 600 <= kwargs.pop("end_time") <= after + 600
+    assert before <= kwargs.pop("wait_started") <= after  # no start date on this task instance: the execution's
     assert kwargs == {
         "task_instance_ids": [77],
         "lookup": None,

@@ -94,6 +94,7 @@ def test_serialize_round_trip_with_plain_kwargs_and_no_secrets(dataworks_conn: d
         poll_interval=60,
         retry_limit=3,
         retry_delay=1,
+        wait_started=1_799_999_000,
     )
     path, kwargs = t.serialize()
     assert path == PATH
@@ -105,6 +106,7 @@ def test_serialize_round_trip_with_plain_kwargs_and_no_secrets(dataworks_conn: d
         "poll_interval": 60.0,
         "retry_limit": 3,
         "retry_delay": 1.0,
+        "wait_started": 1_799_999_000.0,
     }
     text = json.dumps(kwargs)
     assert json.loads(text) == kwargs

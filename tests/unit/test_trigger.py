@@ -70,6 +70,7 @@ def test_serialize_round_trip_with_json_primitive_kwargs() -> None:
         retry_limit=3,
         retry_delay=1,
         stop_on_kill=True,
+        wait_started=1_799_999_000,
     )
     path, kwargs = t.serialize()
     assert path == PATH
@@ -83,6 +84,7 @@ def test_serialize_round_trip_with_json_primitive_kwargs() -> None:
         "retry_delay": 1.0,
         "stop_on_kill": True,
         "stop_on_deadline": False,
+        "wait_started": 1_799_999_000.0,
     }
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert type(t)(**kwargs).serialize() == (path, kwargs)
