@@ -188,7 +188,7 @@ def test_deferrable_waits_in_the_trigger_then_fires_on_the_worker(
 
 
 def test_deferrable_defers_again_for_the_downstream_nodes(
-    dataworks_emulator: DataWorksEmulator, connection: None
+    dataworks_emulator: DataWorksEmulator, connection: None, stats_recorder: Any
 ) -> None:
     scheduled(dataworks_emulator, statuses=("Running", "Running", "Success"), advance=3600.0)
     task = operator(deferrable=True, wait_for_downstream=True)
@@ -204,3 +204,8 @@ def test_deferrable_defers_again_for_the_downstream_nodes(
     node = operator(deferrable=True, wait_for_downstream=True).execute_complete(context(), done)
     assert node["Status"] == "Success" and node["TaskId"] == 21
     assert len(trigger_calls(dataworks_emulator)) == 1
+    # one wait across both deferrals: its start travels through each trigger, and it is timed once, at its end
+    started = deferred.value.trigger.wait_started
+    assert workflow_trigger.wait_started == started == event["wait_started"] == done["wait_started"]
+    (timing,) = stats_recorder.tagged("dataworks.wait.duration")
+    assert timing.tags == {"kind": "trigger_node", "outcome": "success"}
