@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone, format_biz_date
+from airflow_provider_dataworks.dates import dataworks_zone, format_biz_date
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
-from airflow_provider_dataworks.hooks.dataworks import LIST_PAGE_SIZE, positive_int
+from airflow_provider_dataworks.hooks.dataworks import positive_int
 from airflow_provider_dataworks.status import INSTANCE_TYPES, WorkflowInstanceStatus
 
 if TYPE_CHECKING:
@@ -110,11 +110,13 @@ async def poll_recent_instances(
     await hook.aget_conn()  # the connection lookup runs off the event loop; settings are cached after it
     settings = hook.settings
     zone = settings.zone
-    params = {"ProjectId": hook.project_id_or_default(project_id), "EnvType": hook.env_type_or_default(env_type)}
     days = watched_data_dates(now or datetime.now(zone), zone)
     instances: dict[int, dict[str, Any]] = {}
     for day in days:
-        for instance in await _all_pages(hook, {**params, "BizDate": biz_date_ms(day, zone), "SortBy": "Id Asc"}):
+        listed = await hook.alist_workflow_instances(
+            biz_date=day, project_id=project_id, env_type=env_type, sort_by="Id Asc"
+        )
+        for instance in listed:
             instances[int(instance["Id"])] = instance
     return Snapshot(
         instances=tuple(instances[i] for i in sorted(instances)),
@@ -122,20 +124,6 @@ async def poll_recent_instances(
         timezone=settings.timezone,
         polled_at=time.time(),
     )
-
-
-async def _all_pages(hook: DataWorksHook, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every page of one ListWorkflowInstances query, each call retried by the hook's policy."""
-    items: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        body = await hook.acall("ListWorkflowInstances", {**params, "PageNumber": page, "PageSize": LIST_PAGE_SIZE})
-        paging = body.get("PagingInfo") or {}
-        batch = paging.get("WorkflowInstances") or []
-        items.extend(batch)
-        if not batch or len(items) >= int(paging.get("TotalCount") or 0):
-            return items
-        page += 1
 
 
 def completion_mark(instance: dict[str, Any]) -> str:

@@ -9,14 +9,16 @@ Every attempt is counted in `api_calls` (DataWorks quotas count attempts, failed
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from airflow_provider_dataworks._compat import BaseHook
 from airflow_provider_dataworks.dates import biz_date_ms, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksConfigError, DataWorksInstanceNotFoundError
+from airflow_provider_dataworks.hooks.actions import LIST_PAGE_SIZE, ApiRequest, Pages, api_method
 from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
 from airflow_provider_dataworks.hooks.pool import run_blocking
@@ -28,8 +30,9 @@ if TYPE_CHECKING:
 
     from alibabacloud_dataworks_public20240518.client import Client
 
-#: Largest page the list APIs accept (ListTaskInstances allows 500, ListWorkflowInstances 100).
-LIST_PAGE_SIZE = 100
+T = TypeVar("T")
+__all__ = ["LIST_PAGE_SIZE", "DataWorksHook", "positive_int"]
+
 DEFAULT_STOP_COMMENT = "Stopped by Apache Airflow"
 #: Integers from here on are BizDates in epoch ms (1973 onwards); smaller ones are read as `YYYYMMDD`.
 EPOCH_MS_FLOOR = 10**11
@@ -222,7 +225,14 @@ class DataWorksHook(BaseHook):
                 body = self._call_once(action, params)
         return body
 
-    async def acall(self, action: str, params: dict[str, Any], *, deadline: float | None = None) -> dict[str, Any]:
+    async def acall(
+        self,
+        action: str,
+        params: dict[str, Any],
+        *,
+        deadline: float | None = None,
+        retry_on: Callable[[BaseException], bool] = is_retryable,
+    ) -> dict[str, Any]:
         """Call an API action without blocking the event loop (for triggers), never pausing past `deadline`.
 
         Each attempt runs the blocking client in the provider's thread pool and the backoff is awaited. Measured
@@ -231,26 +241,46 @@ class DataWorksHook(BaseHook):
         """
         if self._client is None:
             await self.aget_conn()
-        async for attempt in self.retry_policy.async_retrying(deadline=deadline):
+        async for attempt in self.retry_policy.async_retrying(deadline=deadline, retry_on=retry_on):
             with attempt:
                 body = await run_blocking(self._call_once, action, params)
         return body
 
+    def run(self, request: ApiRequest[T]) -> T:
+        """Send a request: one call, or every page of a list action (blocking: for workers)."""
+        if request.items_key is None:
+            return request.read(self.call(request.action, request.params, **_retry_options(request)))
+        pages = Pages(request)
+        while (params := pages.next_params()) is not None:
+            pages.add(self.call(request.action, params, **_retry_options(request)))
+        return cast("T", pages.items)
+
+    async def arun(self, request: ApiRequest[T]) -> T:
+        """`run` without blocking the event loop (for triggers)."""
+        if request.items_key is None:
+            return request.read(await self.acall(request.action, request.params, **_retry_options(request)))
+        pages = Pages(request)
+        while (params := pages.next_params()) is not None:
+            pages.add(await self.acall(request.action, params, **_retry_options(request)))
+        return cast("T", pages.items)
+
     # -- workflow instances ------------------------------------------------------------------------------
 
-    def get_workflow_instance(self, instance_id: int | str) -> dict[str, Any]:
+    def _get_workflow_instance(
+        self, instance_id: int | str, *, deadline: float | None = None
+    ) -> ApiRequest[dict[str, Any]]:
         """GetWorkflowInstance: the `WorkflowInstance` dict, with the API's field names."""
-        body = self.call("GetWorkflowInstance", {"Id": positive_int("workflow_instance_id", instance_id)})
-        return _workflow_instance(body, instance_id)
-
-    async def aget_workflow_instance(self, instance_id: int | str, *, deadline: float | None = None) -> dict[str, Any]:
-        """Awaitable `get_workflow_instance`, for triggers; retries end at `deadline` (epoch s)."""
-        body = await self.acall(
-            "GetWorkflowInstance", {"Id": positive_int("workflow_instance_id", instance_id)}, deadline=deadline
+        instance_id = positive_int("workflow_instance_id", instance_id)
+        return ApiRequest(
+            "GetWorkflowInstance",
+            {"Id": instance_id},
+            read=functools.partial(_workflow_instance, instance_id=instance_id),
+            deadline=deadline,
         )
-        return _workflow_instance(body, instance_id)
 
-    def list_workflow_instances(
+    get_workflow_instance, aget_workflow_instance = api_method(_get_workflow_instance)
+
+    def _list_workflow_instances(
         self,
         *,
         biz_date: Any,
@@ -260,39 +290,10 @@ class DataWorksHook(BaseHook):
         instance_type: str | None = None,
         name: str | None = None,
         ids: Iterable[int] | None = None,
+        sort_by: str | None = None,
         deadline: float | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> ApiRequest[list[dict[str, Any]]]:
         """ListWorkflowInstances for one data date, every page (`name` matches loosely: compare it yourself)."""
-        params = self._workflow_list_params(biz_date, project_id, workflow_id, env_type, instance_type, name, ids)
-        return self._all_pages("ListWorkflowInstances", params, "WorkflowInstances", LIST_PAGE_SIZE, deadline)
-
-    async def alist_workflow_instances(
-        self,
-        *,
-        biz_date: Any,
-        project_id: int | str | None = None,
-        workflow_id: int | str | None = None,
-        env_type: str | None = None,
-        instance_type: str | None = None,
-        ids: Iterable[int] | None = None,
-        deadline: float | None = None,
-    ) -> list[dict[str, Any]]:
-        """Awaitable `list_workflow_instances`, for triggers (retries await their backoff)."""
-        if self._client is None:
-            await self.aget_conn()  # reads the connection (for defaults) off the event loop
-        params = self._workflow_list_params(biz_date, project_id, workflow_id, env_type, instance_type, None, ids)
-        return await self._aall_pages("ListWorkflowInstances", params, "WorkflowInstances", LIST_PAGE_SIZE, deadline)
-
-    def _workflow_list_params(
-        self,
-        biz_date: Any,
-        project_id: int | str | None,
-        workflow_id: int | str | None,
-        env_type: str | None,
-        instance_type: str | None,
-        name: str | None,
-        ids: Iterable[int] | None,
-    ) -> dict[str, Any]:
         params: dict[str, Any] = {
             "ProjectId": self.project_id_or_default(project_id),
             "BizDate": self.biz_date_ms(biz_date),
@@ -306,9 +307,13 @@ class DataWorksHook(BaseHook):
             params["Name"] = name
         if ids is not None:
             params["Ids"] = [positive_int("workflow_instance_id", i) for i in ids]
-        return params
+        if sort_by:
+            params["SortBy"] = sort_by
+        return ApiRequest("ListWorkflowInstances", params, items_key="WorkflowInstances", deadline=deadline)
 
-    def create_workflow_instances(
+    list_workflow_instances, alist_workflow_instances = api_method(_list_workflow_instances)
+
+    def _create_workflow_instances(
         self,
         workflow_id: int | str,
         *,
@@ -323,7 +328,7 @@ class DataWorksHook(BaseHook):
         comment: str | None = None,
         tags: Mapping[str, str] | None = None,
         deadline: float | None = None,
-    ) -> str:
+    ) -> ApiRequest[str]:
         """CreateWorkflowInstances: start a run (one instance per data date); return the OperationId.
 
         Only throttling refusals are retried: after a timeout, a dropped connection or a 5xx the run may exist,
@@ -351,17 +356,23 @@ class DataWorksHook(BaseHook):
             params["Comment"] = comment
         if tags:
             params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
-        body = self.call("CreateWorkflowInstances", params, deadline=deadline, retry_on=is_refused)
-        return str(body["OperationId"])
+        return ApiRequest("CreateWorkflowInstances", params, read=_operation_id, retry_on=is_refused, deadline=deadline)
 
-    def get_create_workflow_instances_result(
+    create_workflow_instances, acreate_workflow_instances = api_method(_create_workflow_instances)
+
+    def _get_create_workflow_instances_result(
         self, operation_id: str, *, deadline: float | None = None
-    ) -> dict[str, Any]:
+    ) -> ApiRequest[dict[str, Any]]:
         """GetCreateWorkflowInstancesResult: `Result` with Status Creating, Created or CreateFailure."""
-        body = self.call("GetCreateWorkflowInstancesResult", {"OperationId": operation_id}, deadline=deadline)
-        return dict(body["Result"])
+        return ApiRequest(
+            "GetCreateWorkflowInstancesResult", {"OperationId": operation_id}, read=_result, deadline=deadline
+        )
 
-    def rerun_workflow_instances(
+    get_create_workflow_instances_result, aget_create_workflow_instances_result = api_method(
+        _get_create_workflow_instances_result
+    )
+
+    def _rerun_workflow_instances(
         self,
         workflow_id: int | str,
         instance_ids: Iterable[int],
@@ -370,7 +381,7 @@ class DataWorksHook(BaseHook):
         project_id: int | str | None = None,
         env_type: str | None = None,
         deadline: float | None = None,
-    ) -> str:
+    ) -> ApiRequest[str]:
         """RerunWorkflowInstances of only the failed tasks of the given instances; return the OperationId.
 
         Like creation, only throttling refusals are retried (a lost answer may have started the rerun).
@@ -383,33 +394,34 @@ class DataWorksHook(BaseHook):
             "Ids": [positive_int("workflow_instance_id", i) for i in instance_ids],
             "Filter": {"TaskInstanceStatuses": ["Failure"]},
         }
-        body = self.call("RerunWorkflowInstances", params, deadline=deadline, retry_on=is_refused)
-        return str(body["OperationId"])
+        return ApiRequest("RerunWorkflowInstances", params, read=_operation_id, retry_on=is_refused, deadline=deadline)
 
-    def get_rerun_workflow_instances_result(
+    rerun_workflow_instances, arerun_workflow_instances = api_method(_rerun_workflow_instances)
+
+    def _get_rerun_workflow_instances_result(
         self, operation_id: str, *, deadline: float | None = None
-    ) -> dict[str, Any]:
+    ) -> ApiRequest[dict[str, Any]]:
         """GetRerunWorkflowInstancesResult: `Result` with Status NotRun, Success or Failure (and FailureMessage)."""
-        body = self.call("GetRerunWorkflowInstancesResult", {"OperationId": operation_id}, deadline=deadline)
-        return dict(body["Result"])
+        return ApiRequest(
+            "GetRerunWorkflowInstancesResult", {"OperationId": operation_id}, read=_result, deadline=deadline
+        )
 
-    def stop_workflow_instances(
+    get_rerun_workflow_instances_result, aget_rerun_workflow_instances_result = api_method(
+        _get_rerun_workflow_instances_result
+    )
+
+    def _stop_workflow_instances(
         self, instance_ids: Iterable[int], comment: str = DEFAULT_STOP_COMMENT, *, deadline: float | None = None
-    ) -> dict[str, dict[str, Any]]:
+    ) -> ApiRequest[dict[str, dict[str, Any]]]:
         """StopWorkflowInstances: per-id `{Success, Message}` (the call succeeds even when some ids fail)."""
-        body = self.call("StopWorkflowInstances", _stop_params(instance_ids, comment), deadline=deadline)
-        return dict(body.get("SuccessInfo") or {})
+        params = {"Ids": [positive_int("workflow_instance_id", i) for i in instance_ids], "Comment": comment}
+        return ApiRequest("StopWorkflowInstances", params, read=_success_info, deadline=deadline)
 
-    async def astop_workflow_instances(
-        self, instance_ids: Iterable[int], comment: str = DEFAULT_STOP_COMMENT
-    ) -> dict[str, dict[str, Any]]:
-        """Awaitable `stop_workflow_instances`, for a trigger's kill path."""
-        body = await self.acall("StopWorkflowInstances", _stop_params(instance_ids, comment))
-        return dict(body.get("SuccessInfo") or {})
+    stop_workflow_instances, astop_workflow_instances = api_method(_stop_workflow_instances)
 
     # -- task instances ----------------------------------------------------------------------------------
 
-    def list_task_instances(
+    def _list_task_instances(
         self,
         *,
         biz_date: Any,
@@ -422,93 +434,63 @@ class DataWorksHook(BaseHook):
         instance_type: str | None = None,
         ids: Iterable[int] | None = None,
         deadline: float | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> ApiRequest[list[dict[str, Any]]]:
         """ListTaskInstances of one data date, narrowed to a workflow instance, a workflow or a node; every page."""
-        params = self._task_list_params(
-            biz_date, workflow_instance_id, workflow_id, task_id, project_id, env_type, status, instance_type, ids
-        )
-        return self._all_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE, deadline)
-
-    async def alist_task_instances(
-        self,
-        *,
-        biz_date: Any,
-        workflow_instance_id: int | str | None = None,
-        workflow_id: int | str | None = None,
-        task_id: int | str | None = None,
-        project_id: int | str | None = None,
-        env_type: str | None = None,
-        instance_type: str | None = None,
-        ids: Iterable[int] | None = None,
-        deadline: float | None = None,
-    ) -> list[dict[str, Any]]:
-        """Awaitable `list_task_instances`, for triggers (retries await their backoff)."""
-        if self._client is None:
-            await self.aget_conn()
-        params = self._task_list_params(
-            biz_date, workflow_instance_id, workflow_id, task_id, project_id, env_type, None, instance_type, ids
-        )
-        return await self._aall_pages("ListTaskInstances", params, "TaskInstances", LIST_PAGE_SIZE, deadline)
-
-    def _task_list_params(
-        self,
-        biz_date: Any,
-        workflow_instance_id: int | str | None,
-        workflow_id: int | str | None,
-        task_id: int | str | None,
-        project_id: int | str | None,
-        env_type: str | None,
-        status: str | None,
-        instance_type: str | None = None,
-        ids: Iterable[int] | None = None,
-    ) -> dict[str, Any]:
         params: dict[str, Any] = {
             "ProjectId": self.project_id_or_default(project_id),
             "Bizdate": self.biz_date_ms(biz_date),
             "ProjectEnv": self.env_type_or_default(env_type),
         }
-        for key, name, value in (
+        for key, argument, value in (
             ("WorkflowInstanceId", "workflow_instance_id", workflow_instance_id),
             ("WorkflowId", "workflow_id", workflow_id),
             ("TaskId", "dataworks_task_id", task_id),
         ):
             if value is not None:
-                params[key] = positive_int(name, value)
+                params[key] = positive_int(argument, value)
         if status:
             params["Status"] = status
         if instance_type:
             params["WorkflowInstanceType"] = instance_type
         if ids is not None:
             params["Ids"] = [positive_int("task_instance_id", i) for i in ids]
-        return params
+        return ApiRequest("ListTaskInstances", params, items_key="TaskInstances", deadline=deadline)
 
-    def get_task_instance(self, task_instance_id: int | str) -> dict[str, Any]:
+    list_task_instances, alist_task_instances = api_method(_list_task_instances)
+
+    def _get_task_instance(
+        self, task_instance_id: int | str, *, deadline: float | None = None
+    ) -> ApiRequest[dict[str, Any]]:
         """GetTaskInstance: the `TaskInstance` dict, with the API's field names."""
-        body = self.call("GetTaskInstance", {"Id": positive_int("task_instance_id", task_instance_id)})
-        return _task_instance(body, task_instance_id)
-
-    async def aget_task_instance(self, task_instance_id: int | str, *, deadline: float | None = None) -> dict[str, Any]:
-        """Awaitable `get_task_instance`, for triggers; retries end at `deadline` (epoch s)."""
-        body = await self.acall(
-            "GetTaskInstance", {"Id": positive_int("task_instance_id", task_instance_id)}, deadline=deadline
+        task_instance_id = positive_int("task_instance_id", task_instance_id)
+        return ApiRequest(
+            "GetTaskInstance",
+            {"Id": task_instance_id},
+            read=functools.partial(_task_instance, task_instance_id=task_instance_id),
+            deadline=deadline,
         )
-        return _task_instance(body, task_instance_id)
 
-    def get_task_instance_log(self, task_instance_id: int | str, run_number: int | None = None) -> str:
+    get_task_instance, aget_task_instance = api_method(_get_task_instance)
+
+    def _get_task_instance_log(
+        self, task_instance_id: int | str, run_number: int | None = None, *, deadline: float | None = None
+    ) -> ApiRequest[str]:
         """GetTaskInstanceLog: the log text of a task instance's run (the latest one by default)."""
         params: dict[str, Any] = {"Id": positive_int("task_instance_id", task_instance_id)}
         if run_number is not None:
             params["RunNumber"] = run_number
-        return str(self.call("GetTaskInstanceLog", params).get("TaskInstanceLog") or "")
+        return ApiRequest("GetTaskInstanceLog", params, read=_log_text, deadline=deadline)
 
-    def trigger_scheduler_task_instance(
+    get_task_instance_log, aget_task_instance_log = api_method(_get_task_instance_log)
+
+    def _trigger_scheduler_task_instance(
         self,
         task_id: int | str,
         trigger_time: int,
         env_type: str | None = None,
         *,
         deadline: float | None = None,
-    ) -> bool:
+    ) -> ApiRequest[bool]:
         """TriggerSchedulerTaskInstance: fire an HTTP trigger node's instance (TriggerTime epoch ms); its `Success`.
 
         Only throttling refusals are retried: after a timeout, a dropped connection or a 5xx the trigger may have
@@ -519,8 +501,9 @@ class DataWorksHook(BaseHook):
             "TriggerTime": positive_int("trigger_time", trigger_time),
             "EnvType": self.env_type_or_default(env_type),
         }
-        body = self.call("TriggerSchedulerTaskInstance", params, deadline=deadline, retry_on=is_refused)
-        return bool(body.get("Success"))
+        return ApiRequest("TriggerSchedulerTaskInstance", params, read=_success, retry_on=is_refused, deadline=deadline)
+
+    trigger_scheduler_task_instance, atrigger_scheduler_task_instance = api_method(_trigger_scheduler_task_instance)
 
     # -- connection test ---------------------------------------------------------------------------------
 
@@ -536,40 +519,8 @@ class DataWorksHook(BaseHook):
     def _where(self) -> str:
         return self.settings.endpoint or f"region {self.settings.region_id}"
 
-    def _all_pages(
-        self, action: str, params: dict[str, Any], items_key: str, page_size: int, deadline: float | None = None
-    ) -> list[dict[str, Any]]:
-        """Follow PageNumber until TotalCount items (or an empty page) have been read."""
-        items: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            body = self.call(action, {**params, "PageNumber": page, "PageSize": page_size}, deadline=deadline)
-            paging = body.get("PagingInfo") or {}
-            batch = paging.get(items_key) or []
-            items.extend(batch)
-            total = int(paging.get("TotalCount") or 0)
-            if not batch or len(items) >= total:
-                return items
-            page += 1
 
-    async def _aall_pages(
-        self, action: str, params: dict[str, Any], items_key: str, page_size: int, deadline: float | None = None
-    ) -> list[dict[str, Any]]:
-        """Awaitable `_all_pages`: each page through `acall`."""
-        items: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            body = await self.acall(action, {**params, "PageNumber": page, "PageSize": page_size}, deadline=deadline)
-            paging = body.get("PagingInfo") or {}
-            batch = paging.get(items_key) or []
-            items.extend(batch)
-            total = int(paging.get("TotalCount") or 0)
-            if not batch or len(items) >= total:
-                return items
-            page += 1
-
-
-def _workflow_instance(body: dict[str, Any], instance_id: int | str) -> dict[str, Any]:
+def _workflow_instance(body: dict[str, Any], *, instance_id: int) -> dict[str, Any]:
     """The instance from a GetWorkflowInstance body; a 200 without one means DataWorks does not know the id."""
     instance = body.get("WorkflowInstance")
     if not instance:
@@ -583,7 +534,7 @@ def _workflow_instance(body: dict[str, Any], instance_id: int | str) -> dict[str
     return dict(instance)
 
 
-def _task_instance(body: dict[str, Any], task_instance_id: int | str) -> dict[str, Any]:
+def _task_instance(body: dict[str, Any], *, task_instance_id: int) -> dict[str, Any]:
     """The instance from a GetTaskInstance body; a 200 without one means DataWorks does not know the id."""
     instance = body.get("TaskInstance")
     if not instance:
@@ -597,5 +548,30 @@ def _task_instance(body: dict[str, Any], task_instance_id: int | str) -> dict[st
     return dict(instance)
 
 
-def _stop_params(instance_ids: Iterable[int], comment: str) -> dict[str, Any]:
-    return {"Ids": [positive_int("workflow_instance_id", i) for i in instance_ids], "Comment": comment}
+def _operation_id(body: dict[str, Any]) -> str:
+    """The OperationId of an action that runs in the background (create, rerun)."""
+    return str(body["OperationId"])
+
+
+def _result(body: dict[str, Any]) -> dict[str, Any]:
+    """The `Result` of a background operation's status read."""
+    return dict(body["Result"])
+
+
+def _success_info(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """StopWorkflowInstances' per-id outcomes."""
+    return dict(body.get("SuccessInfo") or {})
+
+
+def _log_text(body: dict[str, Any]) -> str:
+    """GetTaskInstanceLog's text (empty when DataWorks has none)."""
+    return str(body.get("TaskInstanceLog") or "")
+
+
+def _success(body: dict[str, Any]) -> bool:
+    """An action's own `Success` flag."""
+    return bool(body.get("Success"))
+
+
+def _retry_options(request: ApiRequest[Any]) -> dict[str, Any]:
+    return {"deadline": request.deadline, "retry_on": request.retry_on}

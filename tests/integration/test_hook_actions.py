@@ -135,3 +135,76 @@ def test_test_connection_reports_failure(make_hook):
 
 def test_client_is_built_once_per_hook(hook):
     assert hook.get_conn() is hook.get_conn()
+
+
+# -- blocking methods and their awaitable twins take the same arguments and send the same request ----------
+
+TWINS = [
+    "get_workflow_instance",
+    "list_workflow_instances",
+    "create_workflow_instances",
+    "get_create_workflow_instances_result",
+    "rerun_workflow_instances",
+    "get_rerun_workflow_instances_result",
+    "stop_workflow_instances",
+    "list_task_instances",
+    "get_task_instance",
+    "get_task_instance_log",
+    "trigger_scheduler_task_instance",
+]
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_every_action_has_an_awaitable_twin_with_the_same_signature(name):
+    import inspect
+
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+    blocking, awaitable = getattr(DataWorksHook, name), getattr(DataWorksHook, f"a{name}")
+    assert inspect.iscoroutinefunction(awaitable) and not inspect.iscoroutinefunction(blocking)
+    assert inspect.signature(blocking) == inspect.signature(awaitable)
+    assert "deadline" in inspect.signature(blocking).parameters
+
+
+async def test_awaitable_lists_take_every_filter_the_blocking_ones_take(dataworks_emulator, hook):
+    dataworks_emulator.add_workflow_instance(workflow_id=601, name="sales_daily", biz_date="2026-11-27")
+    dataworks_emulator.add_workflow_instance(workflow_id=601, name="other", biz_date="2026-11-27")
+    failed = dataworks_emulator.add_workflow_instance(
+        workflow_id=602,
+        biz_date="2026-11-27",
+        statuses=["Failure"],
+        tasks=[{"name": "ok"}, {"name": "bad", "status": "Failure"}],
+    )
+    dataworks_emulator.reset_calls()
+    by_name = await hook.alist_workflow_instances(biz_date="2026-11-27", workflow_id=601, name="sales_daily")
+    assert [i["Name"] for i in by_name] == ["sales_daily"]
+    assert dataworks_emulator.calls("ListWorkflowInstances")[-1].params["Name"] == "sales_daily"
+    bad = await hook.alist_task_instances(biz_date="2026-11-27", workflow_instance_id=failed, status="Failure")
+    assert [t["TaskName"] for t in bad] == ["bad"]
+    assert dataworks_emulator.calls("ListTaskInstances")[-1].params["Status"] == "Failure"
+    assert [await hook.aget_task_instance_log(t["Id"]) for t in bad] == [hook.get_task_instance_log(bad[0]["Id"])]
+
+
+async def test_awaitable_stop_honours_its_deadline(dataworks_emulator, hook):
+    import time
+
+    from airflow_provider_dataworks.exceptions import DataWorksTransientError
+
+    instance_id = dataworks_emulator.add_workflow_instance(workflow_id=1, name="x", biz_date="2026-11-27")
+    dataworks_emulator.inject_fault("StopWorkflowInstances", "throttle", times=10, retry_after_ms=30_000)
+    with pytest.raises(DataWorksTransientError):
+        await hook.astop_workflow_instances([instance_id], deadline=time.time() + 1)
+    assert len(dataworks_emulator.calls("StopWorkflowInstances")) == 1  # the 30 s retry-after would pass it
+
+
+async def test_awaitable_create_retries_only_refusals(dataworks_emulator, hook):
+    from airflow_provider_dataworks.exceptions import DataWorksTransportError
+
+    dataworks_emulator.add_workflow(id=903, name="sales", statuses=["Running"])
+    dataworks_emulator.inject_fault("CreateWorkflowInstances", "throttle", times=1)
+    operation_id = await hook.acreate_workflow_instances(903, name="r1", biz_dates=[("2026-11-27", "2026-11-27")])
+    assert operation_id
+    dataworks_emulator.inject_fault("CreateWorkflowInstances", "drop", times=1)
+    with pytest.raises(DataWorksTransportError):  # the run may exist: never created twice blindly
+        await hook.acreate_workflow_instances(903, name="r2", biz_dates=[("2026-11-27", "2026-11-27")])
+    assert len(dataworks_emulator.calls("CreateWorkflowInstances")) == 3
