@@ -137,6 +137,29 @@ def test_client_is_built_once_per_hook(hook):
     assert hook.get_conn() is hook.get_conn()
 
 
+async def test_hooks_of_one_connection_share_one_client_and_a_changed_connection_gets_its_own(
+    dataworks_emulator, monkeypatch
+):
+    import asyncio
+
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+    monkeypatch.setenv("AIRFLOW_CONN_DW_SHARED", dataworks_emulator.connection_json(read_timeout=1))
+    lookups: list[str] = []
+    look_up = DataWorksHook.get_connection
+    monkeypatch.setattr(
+        DataWorksHook, "get_connection", classmethod(lambda cls, conn_id: lookups.append(conn_id) or look_up(conn_id))
+    )
+    hooks = [DataWorksHook("dw_shared") for _ in range(200)]
+    clients = await asyncio.gather(*(hook.aget_conn() for hook in hooks))
+    assert len({id(client) for client in clients}) == 1
+    assert lookups == ["dw_shared"]  # waits starting together share one connection lookup
+    instance_id = dataworks_emulator.add_workflow_instance(workflow_id=1, biz_date="2026-11-27")
+    assert [(await hook.aget_workflow_instance(instance_id))["Id"] for hook in hooks[:3]] == [instance_id] * 3
+    monkeypatch.setenv("AIRFLOW_CONN_DW_SHARED", dataworks_emulator.connection_json(read_timeout=2))
+    assert DataWorksHook("dw_shared").get_conn() is not clients[0]
+
+
 # -- blocking methods and their awaitable twins take the same arguments and send the same request ----------
 
 TWINS = [
