@@ -59,6 +59,7 @@ class AirflowProcesses:
             AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC="1",
             AIRFLOW_CONN_DATAWORKS_DEFAULT=connection_json,
             DATAWORKS_EXAMPLE_POKE_INTERVAL=str(poll_interval),
+            AIRFLOW__DATAWORKS__MIN_POLL_INTERVAL=str(poll_interval),  # the emulator is local: no quota to protect
             ALIBABA_CLOUD_ECS_METADATA_DISABLED="true",
         )
         return cls(home=home, env=env)
