@@ -77,7 +77,10 @@ def sensor() -> DataWorksWorkflowInstanceSensor:
 
 
 class StartedTaskInstance:
-    start_date = datetime.now(UTC) - timedelta(seconds=30)
+    """A task instance that started 30 s before it was made (not before this module was imported)."""
+
+    def __init__(self) -> None:
+        self.start_date = datetime.now(UTC) - timedelta(seconds=30)
 
 
 def test_a_wait_that_ends_is_timed_from_the_task_instance_start(stats_recorder):
