@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from airflow_provider_dataworks._compat import AirflowException, AirflowFailException
+
+E = TypeVar("E", bound=Exception)
 
 
 class DataWorksConfigError(AirflowFailException):
@@ -12,6 +14,15 @@ class DataWorksConfigError(AirflowFailException):
 
     Raised before any network call where possible; an `AirflowFailException`, since retrying cannot fix it.
     """
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values that `error_from_dict` turns back into the same error (a trigger event carries them)."""
+        return {"error_class": type(self).__name__, "message": str(self)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DataWorksAPIError | DataWorksConfigError:
+        """The error of the family that `to_dict()` described (see `error_from_dict`)."""
+        return error_from_dict(values)
 
 
 class DataWorksAPIError(AirflowException):
@@ -49,15 +60,31 @@ class DataWorksAPIError(AirflowException):
         )
         return f"{self.hint} ({raw})" if self.hint else raw
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        kwargs = {
+    def details(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this error: where the call went and what DataWorks answered."""
+        return {
             "action": self.action,
             "code": self.code,
             "status_code": self.status_code,
             "request_id": self.request_id,
-            "retry_after": self.retry_after,
             "hint": self.hint,
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values that `error_from_dict` turns back into the same error (a trigger event carries them)."""
+        return {"error_class": type(self).__name__, "message": self.dataworks_message, **self.details()}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DataWorksAPIError | DataWorksConfigError:
+        """The error of the family that `to_dict()` described (see `error_from_dict`)."""
+        return error_from_dict(values)
+
+    def with_message(self, message: str) -> Self:
+        """The same error (class, call, code, RequestId, hint) with DataWorks' message put in context."""
+        return type(self)(message, **self.details(), retry_after=self.retry_after)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {**self.details(), "retry_after": self.retry_after}
         return (_rebuild_api_error, (type(self), self.dataworks_message, kwargs))
 
 
@@ -122,3 +149,30 @@ class DataWorksWaitTimeout(AirflowException):
 
 class DataWorksStartInterrupted(AirflowException):
     """The task was killed while starting a run: nothing more is created or adopted after the kill."""
+
+
+def _family(root: type[E]) -> dict[str, type[E]]:
+    """`root` and all its subclasses, by class name."""
+    found = {root.__name__: root}
+    for sub in root.__subclasses__():
+        found.update(_family(sub))
+    return found
+
+
+def error_from_dict(values: dict[str, Any]) -> DataWorksAPIError | DataWorksConfigError:
+    """The error a `to_dict()` describes. An unknown class (not of the family) becomes a configuration error with
+    its message, since nothing retryable can be told apart from it."""
+    error_class = _family(DataWorksAPIError).get(str(values.get("error_class")))
+    if error_class is not None and "action" in values:
+        api_error: DataWorksAPIError = error_class(
+            str(values.get("message")),
+            action=values["action"],
+            code=values.get("code"),
+            status_code=values.get("status_code"),
+            request_id=values.get("request_id"),
+            hint=values.get("hint"),
+        )
+        return api_error
+    config_class = _family(DataWorksConfigError).get(str(values.get("error_class")), DataWorksConfigError)
+    config_error: DataWorksConfigError = config_class(str(values.get("message")))
+    return config_error

@@ -1,8 +1,9 @@
 """Shared polling: in one triggerer process, waits on the same connection, workspace, environment and data date
 are answered by one list call (`Ids`, pages of 100) per round instead of one Get call each.
 
-A registry of pollers, keyed by (kind, connection, workspace, environment, data date), each with its kind's batch
-fetch (a `WaitKind`'s `fetch_batch`): workflow waits use ListWorkflowInstances, node waits ListTaskInstances. A wait
+A registry of pollers, keyed by (list call, connection, workspace, environment, data date), each with its kind's
+batch fetch (an `InstanceKind`'s `fetch_batch`): workflow waits use ListWorkflowInstances, node waits
+ListTaskInstances. A wait
 reads its instance by its own Get first (which tells it workspace, environment and date), then from its group's
 batch; an instance missing from the batch answer, or a batch call that fails, falls back to the wait's own Get, so
 sharing never costs a wait more than polling alone would.
@@ -20,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from airflow_provider_dataworks.hooks.dataworks import LIST_PAGE_SIZE, DataWorksHook
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable
 
-    from airflow_provider_dataworks.waiting import WaitKind
+    from airflow_provider_dataworks.kinds import GroupKey, InstanceKind
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,6 @@ log = logging.getLogger(__name__)
 BATCH_WINDOW_SECONDS = 0.2
 #: A group nobody has read for this long is forgotten (with its hook and client): data dates move on.
 IDLE_POLLER_SECONDS = 3600.0
-
-#: (kind, connection id, workspace id, environment, data date as BizDate epoch ms)
-GroupKey = tuple[str, str, int, str, int]
 
 
 class InstanceReader(Protocol):
@@ -48,11 +46,11 @@ class DirectReader:
     """One Get call per read (the run operator's blocking wait, which has no neighbours to share with)."""
 
     hook: DataWorksHook
-    kind: WaitKind
+    kind: InstanceKind
 
     async def read(self, instance_id: int, deadline: float) -> dict[str, Any]:
         """The kind's own Get (GetWorkflowInstance, GetTaskInstance)."""
-        return await self.kind.fetch(self.hook, instance_id, deadline)
+        return await self.kind.aget(self.hook, instance_id, deadline)
 
 
 @dataclass
@@ -123,53 +121,16 @@ def shared_poller(key: GroupKey, fetch: Callable[..., Awaitable[dict[int, dict[s
     return poller
 
 
-# -- the two kinds of instance: their batch read and their group, from DataWorks' own field names -----------------
-
-WORKFLOW_INSTANCES = "workflow_instances"
-TASK_INSTANCES = "task_instances"
-
-
-def batch_fetch(
-    list_instances: Callable[[DataWorksHook], Callable[..., Awaitable[list[dict[str, Any]]]]],
-) -> Callable[[DataWorksHook, GroupKey, Sequence[int]], Awaitable[dict[int, dict[str, Any]]]]:
-    """A batch read: one list call of a group's workspace, environment and data date, narrowed to `ids` (one page)."""
-
-    async def fetch(hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        _, _, project_id, env_type, biz_date = key
-        found = await list_instances(hook)(biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
-        return {int(i["Id"]): i for i in found if i.get("Id") is not None}
-
-    return fetch
-
-
-def grouping(kind: str, env_field: str, date_field: str) -> Callable[[str, dict[str, Any]], GroupKey | None]:
-    """The group an instance is read with, from its own fields; None when DataWorks left one out."""
-
-    def group(conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
-        project_id, env_type, biz_date = instance.get("ProjectId"), instance.get(env_field), instance.get(date_field)
-        if project_id is None or not env_type or biz_date is None:
-            return None
-        return (kind, conn_id, int(project_id), str(env_type), int(biz_date))
-
-    return group
-
-
-fetch_workflow_instances = batch_fetch(lambda hook: hook.alist_workflow_instances)
-workflow_group = grouping(WORKFLOW_INSTANCES, "EnvType", "BizDate")
-fetch_task_instances = batch_fetch(lambda hook: hook.alist_task_instances)
-task_group = grouping(TASK_INSTANCES, "ProjectEnv", "Bizdate")
-
-
 # -- a wait's reads -----------------------------------------------------------------------------------------------
 
 
 @dataclass
 class SharedReader:
-    """A trigger's reads of its instances: its own Get first, then its group's shared list call (any `WaitKind`)."""
+    """A trigger's reads of its instances: its own Get first, then its group's shared list call (any kind)."""
 
     hook: DataWorksHook
     conn_id: str
-    kind: WaitKind
+    kind: InstanceKind
     groups: dict[int, GroupKey] = field(default_factory=dict)
     #: This wait's share of the shared list calls (each round's calls divided among the instances it read).
     shared_calls: float = 0.0
@@ -188,6 +149,6 @@ class SharedReader:
             self.shared_calls += share
             if answer is not None:
                 return answer
-        instance = await self.kind.fetch(self.hook, instance_id, deadline)
+        instance = await self.kind.aget(self.hook, instance_id, deadline)
         self.learn(instance)
         return instance

@@ -1,8 +1,14 @@
-"""Workflow-instance statuses with their terminal and failure sets, and instance types: DataWorks' vocabulary."""
+"""DataWorks' vocabulary: instance statuses with their terminal and failure sets (and the check that reads them),
+and instance types."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class WorkflowInstanceStatus(StrEnum):
@@ -35,3 +41,41 @@ TASK_INSTANCE_STATUSES = frozenset({*WorkflowInstanceStatus, "WaitTrigger"})
 TRIGGER_NODE_TYPE = "SCHEDULER_TRIGGER"
 #: Statuses of an HTTP trigger node's instance before it waits for its trigger (every other one: waiting or past).
 BEFORE_TRIGGER = TASK_INSTANCE_STATUSES - TERMINAL_STATUSES - {"WaitTrigger", "Running"}
+
+
+@dataclass(frozen=True)
+class StatusSet:
+    """The statuses one kind of instance can have, which of them end a wait, and which of those are failures."""
+
+    noun: str
+    known: frozenset[str]
+    terminal: frozenset[str] = TERMINAL_STATUSES
+    failed: frozenset[str] = FAILED_STATUSES
+
+    def status_of(self, instance: dict[str, Any]) -> str:
+        """The instance's Status, warning about values DataWorks does not document (they are waited on)."""
+        status = str(instance.get("Status"))
+        if status not in self.known:
+            log.warning(
+                "%s %s has unknown status %r; still waiting.", self.noun.capitalize(), instance.get("Id"), status
+            )
+        return status
+
+    def is_terminal(self, instance: dict[str, Any]) -> bool:
+        """Whether the instance's status ends the wait (anything unknown, or not final, means wait)."""
+        return self.status_of(instance) in self.terminal
+
+    def failed_ids(self, instances: list[dict[str, Any]]) -> list[int]:
+        """The ids of the instances that ended in a failure status."""
+        return [i["Id"] for i in instances if i.get("Status") in self.failed]
+
+    def ending_at(self, terminal: frozenset[str]) -> StatusSet:
+        """The same statuses with another set ending the wait (e.g. a trigger node ready to fire)."""
+        return replace(self, terminal=terminal)
+
+
+#: Success and Failure are the only final states of either kind; WaitTrigger and the rest mean wait.
+WORKFLOW_INSTANCE = StatusSet("workflow instance", frozenset(WorkflowInstanceStatus))
+TASK_INSTANCE = StatusSet("task instance", TASK_INSTANCE_STATUSES)
+#: A trigger node's instance ends the wait for it once it waits for its trigger or has gone past it.
+TRIGGER_READY = TASK_INSTANCE.ending_at(TASK_INSTANCE_STATUSES - BEFORE_TRIGGER)

@@ -17,18 +17,13 @@ from airflow_provider_dataworks.failures import (
     describe_failed_tasks,
 )
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+from airflow_provider_dataworks.kinds import WORKFLOW
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.outcome import ERROR, FAILURE, TIMEOUT, WaitOutcome
 from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.runs import RunIdentity, fit_run_name
 from airflow_provider_dataworks.starting import DEFAULT_CREATION_TIMEOUT, RunRequest, RunStarter
-from airflow_provider_dataworks.waiting import (
-    ERROR,
-    FAILURE,
-    TIMEOUT,
-    WORKFLOW,
-    raise_for_event,
-    wait_for_workflow_instances,
-)
+from airflow_provider_dataworks.waiting import wait_for_workflow_instances
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -270,12 +265,12 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         if self.deferrable:
             self._defer(deadline)
         self.hook.get_conn()  # build the client here, so the wait's worker threads never look up the connection
-        event = asyncio.run(
+        outcome = asyncio.run(
             wait_for_workflow_instances(
                 self.hook, self.workflow_instance_ids, poll_interval=self.poll_interval, deadline=deadline
             )
         )
-        return self._finish(context, event)
+        return self._finish(context, outcome)
 
     # -- waiting and finishing ----------------------------------------------------------------------------
 
@@ -313,45 +308,36 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:
         """Resume after the trigger fired, from the ids the event carries (never from another task's XCom)."""
-        ids = event.get("workflow_instance_ids") or [i["Id"] for i in event.get("instances") or []]
-        self.workflow_instance_ids = [int(i) for i in ids or event.get("pending_ids") or []]
-        with self.api_call_accounting(context, event.get("wait_started")):
-            return self._finish(context, event)
+        outcome = WaitOutcome.from_event(event)
+        self.workflow_instance_ids = outcome.instance_ids()
+        with self.api_call_accounting(context, outcome.wait_started):
+            return self._finish(context, outcome)
 
-    def _finish(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:
+    def _finish(self, context: Context, outcome: WaitOutcome) -> list[dict[str, Any]]:
         """Turn the wait's outcome into the task's: instances, or a failure after diagnostics / stopping."""
-        status = event.get("status")
-        if status == TIMEOUT:
-            pending = [int(i) for i in event.get("pending_ids") or self.workflow_instance_ids]
-            stopped = {int(i) for i in event.get("stopped_ids") or []}
-            outcome = self._stop_quietly([i for i in pending if i not in stopped], "the deadline passed")
+        if outcome.status == TIMEOUT:
+            pending = outcome.pending_ids or self.workflow_instance_ids
+            stopped = set(outcome.stopped_ids or [])
+            stopping = self._stop_quietly([i for i in pending if i not in stopped], "the deadline passed")
             raise DataWorksWaitTimeout(
                 f"DataWorks workflow instances {pending} were not finished within the task's {self.limits()}; "
-                f"{'stopped them' if outcome == STOPPED_ALL else outcome}. Console: {self.console()}"
+                f"{stopping}. Console: {self.console()}"
             )
-        if status == ERROR:
-            pending = [int(i) for i in event.get("pending_ids") or self.workflow_instance_ids]
-            outcome = self._stop_quietly(pending, "the wait hit an error")
-            try:
-                raise_for_event(event, self.console())
-            except DataWorksAPIError as err:
-                raise type(err)(
-                    f"{err.dataworks_message} (while waiting for the started workflow instances "
-                    f"{self.workflow_instance_ids}; {outcome}; console: {self.console()})",
-                    action=err.action,
-                    code=err.code,
-                    status_code=err.status_code,
-                    request_id=err.request_id,
+        if outcome.status == ERROR:
+            stopping = self._stop_quietly(outcome.pending_ids or self.workflow_instance_ids, "the wait hit an error")
+            if isinstance(outcome.error, DataWorksAPIError):
+                raise outcome.error.with_message(
+                    f"{outcome.error.dataworks_message} (while waiting for the started workflow instances "
+                    f"{self.workflow_instance_ids}; {stopping}; console: {self.console()})"
                 ) from None
         details = ""
-        if status == FAILURE:
-            failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
+        if outcome.status == FAILURE:
             tasks = collect_failed_tasks(
-                self.hook, failed, self.log, project_id=self.project_id, env_type=self.env_type
+                self.hook, outcome.failed_instances(), self.log, project_id=self.project_id, env_type=self.env_type
             )
             context["ti"].xcom_push(key=FAILED_TASK_INSTANCES_XCOM_KEY, value=tasks)
             details = describe_failed_tasks(tasks, self.hook.settings.zone)
-        instances = raise_for_event(event, self.console(), details=details, zone=self.hook.settings.zone)
+        instances = outcome.instances_or_raise(WORKFLOW, self.console(), details, self.hook.settings.zone)
         self.log.info("DataWorks workflow instances %s succeeded.", [i["Id"] for i in instances])
         return instances
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
+from airflow_provider_dataworks.kinds import TRIGGER_NODE, WORKFLOW
+from airflow_provider_dataworks.outcome import TIMEOUT, WaitOutcome
 from airflow_provider_dataworks.sensors.dataworks import DEFAULT_POKE_INTERVAL, DataWorksTaskInstanceSensor
 from airflow_provider_dataworks.status import BEFORE_TRIGGER, TRIGGER_NODE_TYPE
-from airflow_provider_dataworks.waiting import SUCCESS, TIMEOUT, WORKFLOW, finished_event, is_terminal, raise_for_event
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -39,6 +40,8 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
     :param timeout: seconds the whole wait may take.
     """
 
+    kind = TRIGGER_NODE
+
     def __init__(
         self,
         dataworks_task_id: int | str,
@@ -50,10 +53,6 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
         super().__init__(dataworks_task_id=dataworks_task_id, poke_interval=poll_interval, **kwargs)
         self.wait_for_downstream = wait_for_downstream
         self._fired = False
-
-    def waits_on(self) -> str | None:
-        """Trigger-node waits are timed apart from node gates in the wait-duration metric."""
-        return "trigger_node"
 
     def _trigger_class(self) -> type[DataWorksInstanceTrigger]:
         """The trigger class, imported on first deferral rather than at DAG parse time."""
@@ -115,29 +114,31 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
     def _downstream(self, context: Context, node: dict[str, Any]) -> dict[str, Any] | None:
         """The node once its workflow instance finished (Failure raises); None while it runs."""
         workflow = self.hook.get_workflow_instance(node["WorkflowInstanceId"])
-        if not is_terminal(workflow, WORKFLOW):
+        if not WORKFLOW.is_terminal(workflow):
             self.log.info(
                 "DataWorks %s; waiting for it to finish.", WORKFLOW.describe(workflow, self.hook.settings.zone)
             )
             return None
-        raise_for_event(finished_event([workflow], WORKFLOW), self.console(workflow["Id"]), WORKFLOW)
+        WaitOutcome.finished([workflow], WORKFLOW).instances_or_raise(WORKFLOW, self.console(workflow["Id"]))
         return node
 
-    def _complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+    def _complete(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         """Resume after a wait: fire the ready instance, or defer again until its workflow instance finishes."""
-        if event.get("status") == TIMEOUT:
-            return super()._complete(context, event)
-        if "workflow_instance_ids" in event:  # the wait for the downstream nodes ended
-            raise_for_event(event, self.console(), WORKFLOW)
+        if outcome.status == TIMEOUT:
+            return super()._complete(context, outcome)
+        if outcome.ids_kwarg == WORKFLOW.ids_kwarg:  # the wait for the downstream nodes ended
+            outcome.instances_or_raise(WORKFLOW, self.console())
             node = self._poll(context)
             if node is None:
                 raise DataWorksConfigError(f"The instance of {self.lookup(context).describe()} has disappeared.")
             return node
-        (node,) = raise_for_event({**event, "status": SUCCESS}, self.console(), self.kind)
+        if outcome.error is not None:
+            raise outcome.error
+        (node,) = outcome.instances  # ready to fire, or past it (a failure after its trigger counts as fired)
         done = self._advance(context, node)
         if done is not None:
             return done
-        self._defer_next(node, float(event["end_time"]))
+        self._defer_next(node, outcome.end_time or self.wait_deadline(context, self.timeout))
         return node
 
     def _defer_next(self, node: dict[str, Any], deadline: float) -> None:

@@ -33,25 +33,11 @@ from airflow_provider_dataworks.failures import (
     fetch_log_tail,
 )
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
+from airflow_provider_dataworks.kinds import TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
-from airflow_provider_dataworks.lookup import (
-    InstanceLookup,
-    TaskInstanceLookup,
-    check_instance_types,
-    find_instance,
-    find_task_instance,
-)
+from airflow_provider_dataworks.lookup import check_instance_types
+from airflow_provider_dataworks.outcome import FAILURE, TIMEOUT, WaitOutcome
 from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.waiting import (
-    FAILURE,
-    TASK,
-    TIMEOUT,
-    WORKFLOW,
-    WaitKind,
-    finished_event,
-    is_terminal,
-    raise_for_event,
-)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -66,15 +52,16 @@ DEFAULT_POKE_INTERVAL = 300.0
 
 
 class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
-    """What both sensors share: one API call per poke, a lookup that may wait for the instance to appear, the
-    same outcome in poke, reschedule and deferrable modes, and `soft_fail` turning a failure into a skip."""
+    """What every sensor shares: one API call per poke, a lookup that may wait for the instance to appear, the
+    same outcome in poke, reschedule and deferrable modes, and `soft_fail` turning a failure into a skip.
 
-    kind: WaitKind
+    A subclass declares its `kind` (whose arguments it takes: `kind.id_argument`, `kind.lookup_argument`) and the
+    trigger that waits for it when deferred.
+    """
+
+    kind: InstanceKind
     #: The trigger class's name in triggers.dataworks, imported only on deferral (a DAG file never needs it).
     trigger_name: str
-    #: The argument naming the instance directly, and the one naming what to look it up by.
-    id_argument: str
-    lookup_argument: str
 
     def __init__(
         self,
@@ -97,7 +84,8 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         self.by_instance_id = not is_blank(instance_id)
         if self.by_instance_id == (not is_blank(lookup_key)):
             raise DataWorksConfigError(
-                f"{type(self).__name__} {self.task_id!r}: give either {self.id_argument}, or {self.lookup_argument} "
+                f"{type(self).__name__} {self.task_id!r}: give either {self.kind.id_argument}, or "
+                f"{self.kind.lookup_argument} "
                 "(with an optional biz_date), not both and not neither."
             )
         self.biz_date = biz_date
@@ -111,20 +99,20 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         self.api_retry_delay = api_retry_delay
         self._found_instance_id: int | None = None
 
-    def _given_id(self) -> Any:
-        """The instance id argument as rendered (used when `by_instance_id`)."""
-        raise NotImplementedError
-
     def lookup(self, context: Context) -> Any:
-        """What identifies the instance to find, validated before any API call."""
-        raise NotImplementedError
+        """What identifies the instance to find (the kind's lookup), validated before any API call."""
+        kind = self.kind
+        values: dict[str, Any] = {
+            kind.lookup_field: positive_int(kind.lookup_argument, getattr(self, kind.lookup_argument)),
+            "project_id": self.hook.project_id_or_default(self.project_id),
+            "env_type": self.hook.env_type_or_default(self.env_type),
+            "instance_types": self.instance_types,
+            **self._lookup_dates(context),
+        }
+        return kind.lookup_class(**values)
 
-    def _find(self, lookup: Any) -> dict[str, Any] | None:
-        """The instance the lookup names, with its status (one list call), or None while it does not exist."""
-        raise NotImplementedError
-
-    def _failure_details(self, context: Context, event: dict[str, Any]) -> str:
-        """Diagnostics of a failure event for the message (never raising); "" when there are none."""
+    def _failure_details(self, context: Context, outcome: WaitOutcome) -> str:
+        """Diagnostics of a failure for the message (never raising); "" when there are none."""
         return ""
 
     def _lookup_dates(self, context: Context) -> dict[str, Any]:
@@ -146,26 +134,22 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     def _known_instance_id(self) -> int | None:
         """The given id, or the one a lookup found so far (no API call)."""
         if self.by_instance_id:
-            return positive_int(self.id_argument, self._given_id())
+            return positive_int(self.kind.id_argument, getattr(self, self.kind.id_argument))
         return self._found_instance_id
 
     def _poll(self, context: Context) -> dict[str, Any] | None:
         """One API call: the instance by id, or the lookup's list answer (which carries the status)."""
         instance_id = self._known_instance_id()
         if instance_id is not None:
-            return self._get(instance_id)
+            return self.kind.get(self.hook, instance_id)
         lookup = self.lookup(context)
-        instance = self._find(lookup)
+        instance = self.kind.find(self.hook, lookup)
         if instance is None:
             self.log.info("No instance of %s yet; waiting.", lookup.describe())
             return None
         self._found_instance_id = int(instance["Id"])
         self.log.info("Found %s %s of %s.", self.kind.noun, self._found_instance_id, lookup.describe())
         return instance
-
-    def _get(self, instance_id: int) -> dict[str, Any]:
-        """The instance by id (one Get call)."""
-        raise NotImplementedError
 
     def _check(self, context: Context) -> dict[str, Any] | None:
         """One poll: the finished instance (raising if it failed), or None while there is nothing final yet."""
@@ -182,18 +166,18 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def _advance(self, context: Context, instance: dict[str, Any]) -> dict[str, Any] | None:
         """What one read instance means: the finished instance (raising if it failed), or None to keep waiting."""
-        if not is_terminal(instance, self.kind):
+        if not self.kind.is_terminal(instance):
             self.log.info(
                 "%s %s is %s; waiting.", self.kind.noun.capitalize(), instance.get("Id"), instance.get("Status")
             )
             return None
-        return self._outcome(context, finished_event([instance], self.kind))
+        return self._result(context, WaitOutcome.finished([instance], self.kind))
 
-    def _outcome(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+    def _result(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         """The succeeded instance; a failed one fails the task, or skips it with `soft_fail` (in every mode)."""
-        details = self._failure_details(context, event) if event.get("status") == FAILURE else ""
+        details = self._failure_details(context, outcome) if outcome.status == FAILURE else ""
         try:
-            return raise_for_event(event, self.console(), self.kind, details, self.hook.settings.zone)[0]
+            return outcome.instances_or_raise(self.kind, self.console(), details, self.hook.settings.zone)[0]
         except (DataWorksWorkflowInstanceFailed, DataWorksTaskInstanceFailed) as err:
             if self.soft_fail or getattr(self, "never_fail", False):
                 raise AirflowSkipException(f"Skipping due to soft_fail: {err}") from err
@@ -243,10 +227,6 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
             timeout=self.deferral_timeout(deadline),
         )
 
-    def _waited_for(self) -> Any:
-        """What the wait was for, in a timeout message."""
-        raise NotImplementedError
-
     def waits_on(self) -> str | None:
         """The kind of instance waited for, naming the wait in the wait-duration metric."""
         return self.kind.name
@@ -255,7 +235,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         """Resume from the trigger with `soft_fail` skipping what it skips in poke mode, and nothing else.
 
         Airflow's own resume would skip any error (an auth error, a crashed trigger) with `soft_fail`; here only a
-        failed instance (skipped by `_outcome`) and a timeout (also Airflow's deferral timeout) are skipped.
+        failed instance (skipped by `_result`) and a timeout (also Airflow's deferral timeout) are skipped.
         """
         error = (next_kwargs or {}).get("error")
         if next_method == TRIGGER_FAILED and "timeout" in str(error).lower():
@@ -276,16 +256,17 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
-        with self.api_call_accounting(context, event.get("wait_started")):
-            return self._complete(context, event)
+        outcome = WaitOutcome.from_event(event)
+        with self.api_call_accounting(context, outcome.wait_started):
+            return self._complete(context, outcome)
 
-    def _complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("status") == TIMEOUT:
+    def _complete(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
+        if outcome.status == TIMEOUT:
             raise AirflowSensorTimeout(
                 f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks "
-                f"{self.kind.noun} {event.get('pending_ids') or self._waited_for()}."
+                f"{self.kind.noun} {outcome.pending_ids or getattr(self, self.kind.lookup_argument)}."
             )
-        instance = self._outcome(context, event)
+        instance = self._result(context, outcome)
         self.log.info("DataWorks %s %s succeeded.", self.kind.noun, instance["Id"])
         return instance
 
@@ -329,8 +310,6 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
     ui_color = "#ff6a00"
     kind = WORKFLOW
     trigger_name = "DataWorksWorkflowInstanceTrigger"
-    id_argument = "workflow_instance_id"
-    lookup_argument = "workflow_id"
 
     def __init__(
         self,
@@ -343,32 +322,11 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
         self.workflow_instance_id = workflow_instance_id
         self.workflow_id = workflow_id
 
-    def _given_id(self) -> Any:
-        return self.workflow_instance_id
-
-    def lookup(self, context: Context) -> InstanceLookup:
-        """What identifies the instance to find, validated before any API call."""
-        return InstanceLookup(
-            workflow_id=positive_int("workflow_id", self.workflow_id),
-            project_id=self.hook.project_id_or_default(self.project_id),
-            env_type=self.hook.env_type_or_default(self.env_type),
-            instance_types=self.instance_types,
-            **self._lookup_dates(context),
-        )
-
-    def _find(self, lookup: InstanceLookup) -> dict[str, Any] | None:
-        return find_instance(self.hook, lookup)
-
-    def _get(self, instance_id: int) -> dict[str, Any]:
-        return self.hook.get_workflow_instance(instance_id)
-
-    def _waited_for(self) -> Any:
-        return self.workflow_id
-
-    def _failure_details(self, context: Context, event: dict[str, Any]) -> str:
+    def _failure_details(self, context: Context, outcome: WaitOutcome) -> str:
         """The failed tasks of the failed instance: into XCom `failed_task_instances` and the message."""
-        failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
-        tasks = collect_failed_tasks(self.hook, failed, self.log, project_id=self.project_id, env_type=self.env_type)
+        tasks = collect_failed_tasks(
+            self.hook, outcome.failed_instances(), self.log, project_id=self.project_id, env_type=self.env_type
+        )
         context["ti"].xcom_push(key=FAILED_TASK_INSTANCES_XCOM_KEY, value=tasks)
         return describe_failed_tasks(tasks, self.hook.settings.zone)
 
@@ -414,8 +372,6 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
     ui_color = "#ff6a00"
     kind = TASK
     trigger_name = "DataWorksTaskInstanceTrigger"
-    id_argument = "task_instance_id"
-    lookup_argument = "dataworks_task_id"
 
     def __init__(
         self,
@@ -428,33 +384,10 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
         self.task_instance_id = task_instance_id
         self.dataworks_task_id = dataworks_task_id
 
-    def _given_id(self) -> Any:
-        return self.task_instance_id
-
-    def lookup(self, context: Context) -> TaskInstanceLookup:
-        """What identifies the node instance to find, validated before any API call."""
-        return TaskInstanceLookup(
-            task_id=positive_int("dataworks_task_id", self.dataworks_task_id),
-            project_id=self.hook.project_id_or_default(self.project_id),
-            env_type=self.hook.env_type_or_default(self.env_type),
-            instance_types=self.instance_types,
-            **self._lookup_dates(context),
-        )
-
-    def _find(self, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
-        return find_task_instance(self.hook, lookup)
-
-    def _get(self, instance_id: int) -> dict[str, Any]:
-        return self.hook.get_task_instance(instance_id)
-
-    def _waited_for(self) -> Any:
-        return self.dataworks_task_id
-
-    def _failure_details(self, context: Context, event: dict[str, Any]) -> str:
+    def _failure_details(self, context: Context, outcome: WaitOutcome) -> str:
         """The tail of the failed node's log, for the message and the task log."""
-        failed = [i for i in event["instances"] if i["Id"] in event["failed_ids"]]
         tails = []
-        for instance in failed:
+        for instance in outcome.failed_instances():
             tail = fetch_log_tail(self.hook, instance["Id"], self.log)
             if tail:
                 self.log.error(

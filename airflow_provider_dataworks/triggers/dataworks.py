@@ -1,34 +1,26 @@
 """Deferrable waits on DataWorks instances, run by the triggerer on its event loop.
 
 One base, `DataWorksInstanceTrigger`, holds the whole wait (deadline, lookup of an instance that appears later,
-polling, the event shape); each subclass only names what it waits on (a `WaitKind`) and the kwarg its ids travel
-in, as the Amazon provider's waiter triggers share one base.
+polling, the event); each subclass names what it waits on (an `InstanceKind`, which also names the kwarg its ids
+travel in), as the Amazon provider's waiter triggers share one base.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-from airflow_provider_dataworks.lookup import InstanceLookup, TaskInstanceLookup
+from airflow_provider_dataworks.kinds import TASK, WORKFLOW, InstanceKind
+from airflow_provider_dataworks.outcome import TIMEOUT, WaitOutcome
 from airflow_provider_dataworks.polling import SharedReader
 from airflow_provider_dataworks.quota import min_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.waiting import (
-    TASK,
-    TIMEOUT,
-    WORKFLOW,
-    WaitKind,
-    error_event,
-    find_instance_when_created,
-    finished_event,
-    is_terminal,
-    wait_for_instances,
-)
+from airflow_provider_dataworks.waiting import find_instance_when_created, wait_for_instances
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -67,14 +59,11 @@ class DataWorksInstanceTrigger(BaseTrigger):
 
     Its kwargs are plain values only (ids, the conn id, intervals, an absolute deadline), never secrets, so it
     serializes safely and a restarted triggerer resumes the same wait without starting the deadline over. It
-    yields exactly one event: ``{"status": success|failure|timeout|error, "instances": [...], ...}`` carrying the
-    ids it waited for under `ids_kwarg`.
+    yields exactly one event, a `WaitOutcome` (``{"status": success|failure|timeout|error, "instances": [...],
+    ...}``) carrying the ids it waited for under the kind's `ids_kwarg`.
     """
 
-    kind: ClassVar[WaitKind]
-    #: The constructor kwarg (and event key) holding the instance ids.
-    ids_kwarg: ClassVar[str]
-    lookup_class: ClassVar[type[InstanceLookup] | type[TaskInstanceLookup]]
+    kind: ClassVar[InstanceKind]
 
     def __init__(
         self,
@@ -105,7 +94,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
 
     def _kwargs(self) -> dict[str, Any]:
         return {
-            self.ids_kwarg: list(self.instance_ids),
+            self.kind.ids_kwarg: list(self.instance_ids),
             "end_time": self.end_time,
             "lookup": self.lookup,
             "dataworks_conn_id": self.dataworks_conn_id,
@@ -138,24 +127,18 @@ class DataWorksInstanceTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Yield exactly one event: success, failure, timeout or error, naming the instances it is about."""
-        event = await self._wait()
-        event = await self._on_event(event)
-        if self.instance_ids:
-            event.setdefault(self.ids_kwarg, list(self.instance_ids))
-        if self.wait_started is not None:
-            event["wait_started"] = self.wait_started
-        self.log.info(
-            "DataWorks wait ended (%s) after %.1f DataWorks API call(s).", event.get("status"), self.api_calls()
-        )
-        yield TriggerEvent(event)
+        outcome = await self._on_outcome(await self._wait())
+        outcome = replace(outcome.about(self.kind, self.instance_ids), wait_started=self.wait_started)
+        self.log.info("DataWorks wait ended (%s) after %.1f DataWorks API call(s).", outcome.status, self.api_calls())
+        yield TriggerEvent(outcome.to_event())
 
-    async def _on_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A subclass's last word on the event before it fires (e.g. stopping at the deadline)."""
-        return event
+    async def _on_outcome(self, outcome: WaitOutcome) -> WaitOutcome:
+        """A subclass's last word on the outcome before it fires (e.g. stopping at the deadline)."""
+        return outcome
 
-    async def _wait(self) -> dict[str, Any]:
+    async def _wait(self) -> WaitOutcome:
         """The whole wait, cut off at the deadline even while an API call or its retries are in flight."""
-        timed_out = {"status": TIMEOUT, "instances": [], "pending_ids": self.instance_ids}
+        timed_out = WaitOutcome.timed_out([], self.instance_ids)
         remaining = self.end_time - time.time()
         if remaining <= 0:
             return timed_out
@@ -165,9 +148,9 @@ class DataWorksInstanceTrigger(BaseTrigger):
         except TimeoutError:
             return timed_out
         except (DataWorksAPIError, DataWorksConfigError) as err:
-            return error_event(err)
+            return WaitOutcome.from_error(err)
 
-    async def _poll_until_done(self) -> dict[str, Any]:
+    async def _poll_until_done(self) -> WaitOutcome:
         hook = self._hook()
         interval = self._interval()
         reader = self._reader = SharedReader(hook, self.dataworks_conn_id, self.kind)
@@ -176,15 +159,15 @@ class DataWorksInstanceTrigger(BaseTrigger):
         if not ids and self.lookup:
             found = await find_instance_when_created(
                 hook,
-                self.lookup_class.from_dict(self.lookup),
+                self.kind.lookup_class.from_dict(self.lookup),
                 poll_interval=interval,
                 deadline=self.end_time,
                 kind=self.kind,
             )
-            if "Id" not in found:
+            if isinstance(found, WaitOutcome):
                 return found
-            if is_terminal(found, self.kind):
-                return finished_event([found], self.kind)
+            if self.kind.is_terminal(found):
+                return WaitOutcome.finished([found], self.kind)
             ids = [int(found["Id"])]
             reader.learn(found)  # the list answer names the group: no Get needed to join it
             await asyncio.sleep(max(min(interval, self.end_time - time.time()), 0.0))
@@ -210,8 +193,6 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
     """
 
     kind = WORKFLOW
-    ids_kwarg = "workflow_instance_ids"
-    lookup_class = InstanceLookup
 
     def __init__(
         self,
@@ -247,10 +228,10 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
     def _kwargs(self) -> dict[str, Any]:
         return {**super()._kwargs(), "stop_on_kill": self.stop_on_kill, "stop_on_deadline": self.stop_on_deadline}
 
-    async def _on_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        if event.get("status") == TIMEOUT and self.stop_on_deadline:
-            event["stopped_ids"] = await self._stop_at_deadline([int(i) for i in event.get("pending_ids") or []])
-        return event
+    async def _on_outcome(self, outcome: WaitOutcome) -> WaitOutcome:
+        if outcome.status == TIMEOUT and self.stop_on_deadline:
+            return replace(outcome, stopped_ids=await self._stop_at_deadline(outcome.pending_ids or []))
+        return outcome
 
     async def _stop_at_deadline(self, instance_ids: list[int]) -> list[int]:
         """Stop what is still running at the deadline; the ids DataWorks confirmed (the worker retries the rest)."""
@@ -297,8 +278,6 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
     """
 
     kind = TASK
-    ids_kwarg = "task_instance_ids"
-    lookup_class = TaskInstanceLookup
 
     def __init__(
         self,

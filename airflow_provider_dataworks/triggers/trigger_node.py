@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
-from airflow_provider_dataworks.status import BEFORE_TRIGGER, TASK_INSTANCE_STATUSES
+from airflow_provider_dataworks.kinds import TRIGGER_NODE
 from airflow_provider_dataworks.triggers.dataworks import DataWorksTaskInstanceTrigger
-from airflow_provider_dataworks.waiting import TASK
 
-#: A trigger node's instance ends the wait once it waits for its trigger or has gone past it.
-TRIGGER_READY = replace(TASK, name="trigger node", terminal_statuses=TASK_INSTANCE_STATUSES - BEFORE_TRIGGER)
+if TYPE_CHECKING:
+    from airflow_provider_dataworks.outcome import WaitOutcome
 
 
 class DataWorksTriggerNodeTrigger(DataWorksTaskInstanceTrigger):
@@ -20,8 +19,8 @@ class DataWorksTriggerNodeTrigger(DataWorksTaskInstanceTrigger):
     event shape as `DataWorksTaskInstanceTrigger`; a ``failure`` event means the instance failed after its trigger.
     """
 
-    kind = TRIGGER_READY
+    kind = TRIGGER_NODE
 
-    async def _on_event(self, event: dict[str, Any]) -> dict[str, Any]:
+    async def _on_outcome(self, outcome: WaitOutcome) -> WaitOutcome:
         """Carry the deadline back to the worker, which may defer again (for the downstream nodes)."""
-        return {**event, "end_time": self.end_time}
+        return replace(outcome, end_time=self.end_time)

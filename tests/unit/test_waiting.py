@@ -1,4 +1,4 @@
-"""The shared wait loop, the scheduled-instance lookup, and turning end events into results or exceptions."""
+"""The shared wait loop and the wait for a scheduled instance to appear; each end is an outcome's event."""
 
 from __future__ import annotations
 
@@ -10,16 +10,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from airflow_provider_dataworks import exceptions as exc
-from airflow_provider_dataworks import waiting
+from airflow_provider_dataworks import status, waiting
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.lookup import InstanceLookup
-from airflow_provider_dataworks.waiting import (
-    aligned_delay,
-    error_event,
-    find_instance_when_created,
-    raise_for_event,
-    wait_for_workflow_instances,
-)
+from airflow_provider_dataworks.outcome import WaitOutcome
+from airflow_provider_dataworks.waiting import aligned_delay, find_instance_when_created, wait_for_workflow_instances
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -76,7 +71,14 @@ class FakeHook:
 
 
 async def wait(hook: FakeHook, ids: list[int], *, poll_interval: float = 60.0, timeout: float = 3600.0) -> dict:
-    return await wait_for_workflow_instances(hook, ids, poll_interval=poll_interval, deadline=START + timeout)
+    outcome = await wait_for_workflow_instances(hook, ids, poll_interval=poll_interval, deadline=START + timeout)
+    return outcome.to_event()
+
+
+async def find(hook: Any, *, deadline: float) -> dict[str, Any]:
+    """The found instance, or the event of how the wait for it ended."""
+    found = await find_instance_when_created(hook, LOOKUP, poll_interval=30.0, deadline=deadline)
+    return found.to_event() if isinstance(found, WaitOutcome) else found
 
 
 # -- wait_for_workflow_instances --------------------------------------------------------------------------
@@ -116,7 +118,7 @@ async def test_failure_names_the_failed_ids_and_waits_for_the_rest(clock: Clock)
 
 async def test_unknown_status_is_logged_and_waited_on(clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
     hook = FakeHook({7: ["Frozen", "Success"]})
-    with caplog.at_level(logging.WARNING, logger=waiting.__name__):
+    with caplog.at_level(logging.WARNING, logger=status.__name__):
         event = await wait(hook, [7])
     assert event["status"] == "success"
     assert hook.calls == [7, 7]
@@ -212,7 +214,7 @@ class ListingHook:
 async def test_find_waits_until_the_instance_exists(clock: Clock) -> None:
     blip = exc.DataWorksTransientError("503", action="ListWorkflowInstances", status_code=503)
     hook = ListingHook([], blip, [instance(9, "NotRun", Type="Normal", WorkflowId=55)])
-    found = await find_instance_when_created(hook, LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    found = await find(hook, deadline=START + 3600)
     assert found["Id"] == 9
     assert clock.sleeps == [30.0, 30.0]
     assert hook.calls[0] == {
@@ -225,14 +227,14 @@ async def test_find_waits_until_the_instance_exists(clock: Clock) -> None:
 
 
 async def test_find_times_out(clock: Clock) -> None:
-    found = await find_instance_when_created(ListingHook([]), LOOKUP, poll_interval=30.0, deadline=START + 45)
+    found = await find(ListingHook([]), deadline=START + 45)
     assert found == {"status": "timeout", "instances": [], "pending_ids": []}
     assert clock.sleeps == [30.0, 15.0]
 
 
 async def test_find_reports_permanent_and_ambiguity_errors(clock: Clock) -> None:
     denied = exc.DataWorksAuthError("no", action="ListWorkflowInstances", code="Forbidden.RAM", request_id="R1")
-    event = await find_instance_when_created(ListingHook(denied), LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    event = await find(ListingHook(denied), deadline=START + 3600)
     assert (event["status"], event["error_class"], event["code"], event["request_id"]) == (
         "error",
         "DataWorksAuthError",
@@ -240,78 +242,10 @@ async def test_find_reports_permanent_and_ambiguity_errors(clock: Clock) -> None
         "R1",
     )
     two = [instance(1, "Running", Type="Normal", WorkflowId=55), instance(2, "Running", Type="Normal", WorkflowId=55)]
-    event = await find_instance_when_created(ListingHook(two), LOOKUP, poll_interval=30.0, deadline=START + 3600)
+    event = await find(ListingHook(two), deadline=START + 3600)
     assert (event["status"], event["error_class"]) == ("error", "DataWorksConfigError")
     assert "1 (scheduled" in event["message"] and "2 (scheduled" in event["message"]
     assert clock.sleeps == []
-
-
-# -- raise_for_event --------------------------------------------------------------------------------------
-
-
-def test_success_event_returns_the_instances() -> None:
-    instances = [instance(1, "Success"), instance(2, "Success")]
-    assert raise_for_event({"status": "success", "instances": instances, "failed_ids": []}, CONSOLE) == instances
-
-
-def test_failure_event_names_id_name_status_biz_date_and_console() -> None:
-    event = {
-        "status": "failure",
-        "instances": [instance(1, "Success"), instance(2, "Failure", Name="nightly_etl")],
-        "failed_ids": [2],
-    }
-    with pytest.raises(exc.DataWorksWorkflowInstanceFailed) as raised:
-        raise_for_event(event, CONSOLE)
-    assert str(raised.value) == (
-        "DataWorks workflow instance 2 ('nightly_etl') status Failure, BizDate 2026-11-27. Console: " + CONSOLE
-    )
-
-
-def test_failure_event_names_every_failed_instance() -> None:
-    event = {"status": "failure", "instances": [instance(1, "Failure"), instance(2, "Failure")], "failed_ids": [1, 2]}
-    with pytest.raises(exc.DataWorksWorkflowInstanceFailed) as raised:
-        raise_for_event(event, CONSOLE)
-    assert "workflow instance 1 ('wf_1')" in str(raised.value)
-    assert "workflow instance 2 ('wf_2')" in str(raised.value)
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        exc.DataWorksAuthError(
-            "denied", action="GetWorkflowInstance", code="Forbidden.RAM", status_code=403, request_id="R1"
-        ),
-        exc.DataWorksInstanceNotFoundError("gone", action="GetWorkflowInstance", code="X.NotExist", request_id="R2"),
-        exc.DataWorksQuotaExceededError("quota", action="GetWorkflowInstance", code="Throttling.Resource"),
-        exc.DataWorksTransientError("still down", action="GetWorkflowInstance", status_code=503, request_id="R3"),
-    ],
-    ids=lambda e: type(e).__name__,
-)
-def test_error_event_rebuilds_the_same_exception(error: exc.DataWorksAPIError) -> None:
-    with pytest.raises(exc.DataWorksAPIError) as raised:
-        raise_for_event(error_event(error), CONSOLE)
-    assert type(raised.value) is type(error)
-    assert str(raised.value) == str(error)
-    assert (raised.value.code, raised.value.status_code, raised.value.request_id) == (
-        error.code,
-        error.status_code,
-        error.request_id,
-    )
-
-
-def test_config_error_event_rebuilds_a_config_error() -> None:
-    with pytest.raises(exc.DataWorksConfigError, match="pass workflow_instance_id"):
-        raise_for_event(error_event(exc.DataWorksConfigError("ambiguous; pass workflow_instance_id")), CONSOLE)
-
-
-def test_error_event_with_an_unknown_class_is_a_config_error_with_its_message() -> None:
-    with pytest.raises(exc.DataWorksConfigError, match=r"^trigger crashed$"):
-        raise_for_event({"status": "error", "error_class": "KeyError", "message": "trigger crashed"}, CONSOLE)
-
-
-def test_unexpected_event_kind() -> None:
-    with pytest.raises(exc.DataWorksConfigError, match="Unexpected event"):
-        raise_for_event({"status": "timeout", "pending_ids": [1]}, CONSOLE)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,199 @@
+"""The kinds of DataWorks instance a task can wait on, one declaration each.
+
+A kind says everything the shared machinery needs about one kind of instance: its statuses (and so when a wait
+ends), how to read one by id (blocking and awaitable), the list call that reads many at once and the group an
+instance is read with, how to find the instance a lookup names, how to name it in messages, the exception a
+failure raises, and the arguments and kwargs its ids travel in. Sensors, triggers, the wait loop and the shared
+poller are written once against `InstanceKind`; a new kind of instance is one new subclass here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
+from airflow_provider_dataworks.exceptions import DataWorksTaskInstanceFailed, DataWorksWorkflowInstanceFailed
+from airflow_provider_dataworks.lookup import (
+    InstanceLookup,
+    TaskInstanceLookup,
+    afind_instance,
+    afind_task_instance,
+    find_instance,
+    find_task_instance,
+)
+from airflow_provider_dataworks.status import TASK_INSTANCE, TRIGGER_READY, WORKFLOW_INSTANCE, StatusSet
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import tzinfo
+
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from airflow_provider_dataworks.lookup import _Lookup
+
+#: The group a shared poll reads together: (list call, connection id, workspace id, environment, BizDate ms).
+GroupKey = tuple[str, str, int, str, int]
+
+
+class InstanceKind:
+    """One kind of DataWorks instance, as the wait machinery sees it; subclasses declare the specifics."""
+
+    #: Names the kind in metrics and logs.
+    name: ClassVar[str]
+    statuses: ClassVar[StatusSet]
+    #: Raised on the worker when an instance of this kind ended in Failure.
+    failure: ClassVar[type[Exception]]
+    #: The sensor argument naming what to look an instance up by, and the lookup's field for it.
+    lookup_argument: ClassVar[str]
+    lookup_field: ClassVar[str]
+    lookup_class: ClassVar[type[_Lookup]]
+    #: The trigger kwarg (and event key) holding the ids waited for.
+    ids_kwarg: ClassVar[str]
+    #: The shared poll's list call, and the answer fields that place an instance in its group.
+    batch_name: ClassVar[str]
+    env_field: ClassVar[str]
+    date_field: ClassVar[str]
+
+    @property
+    def id_argument(self) -> str:
+        """The sensor argument naming one instance directly (`workflow_instance_id`, `task_instance_id`)."""
+        return self.lookup_class.id_argument
+
+    @property
+    def noun(self) -> str:
+        """`workflow instance`, `task instance`: how messages name one."""
+        return self.statuses.noun
+
+    def is_terminal(self, instance: dict[str, Any]) -> bool:
+        """Whether the instance's status ends a wait on it."""
+        return self.statuses.is_terminal(instance)
+
+    def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
+        """One instance by id (one Get call), blocking: for workers."""
+        raise NotImplementedError
+
+    async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
+        """One instance by id, awaitable: a wait's own per-poll read."""
+        raise NotImplementedError
+
+    async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
+        """The list call of the shared poll (workspace, environment, data date and `ids`)."""
+        raise NotImplementedError
+
+    def find(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
+        """The instance `lookup` names, with its status, or None while DataWorks has not created it (blocking)."""
+        raise NotImplementedError
+
+    async def afind(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
+        """`find` for triggers: each call's retries await their backoff on the loop."""
+        raise NotImplementedError
+
+    def describe(self, instance: dict[str, Any], zone: tzinfo | None = None) -> str:
+        """One line naming an instance for logs and messages (dates in DataWorks' `zone`)."""
+        raise NotImplementedError
+
+    def group(self, conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
+        """The group an instance is read with, from its own answer; None when DataWorks left a field out."""
+        project_id, env_type, biz_date = (
+            instance.get("ProjectId"),
+            instance.get(self.env_field),
+            instance.get(self.date_field),
+        )
+        if project_id is None or not env_type or biz_date is None:
+            return None
+        return (self.batch_name, conn_id, int(project_id), str(env_type), int(biz_date))
+
+    async def fetch_batch(self, hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """One list call of a group's workspace, environment and data date, narrowed to `ids` (one page)."""
+        _, _, project_id, env_type, biz_date = key
+        found = await self.alist(hook, biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
+        return {int(i["Id"]): i for i in found if i.get("Id") is not None}
+
+    def __repr__(self) -> str:
+        return f"<{self.noun} kind {self.name!r}>"
+
+
+class WorkflowInstanceKind(InstanceKind):
+    """A workflow instance: one run of a whole workflow (GetWorkflowInstance, ListWorkflowInstances)."""
+
+    name = "workflow"
+    statuses = WORKFLOW_INSTANCE
+    failure = DataWorksWorkflowInstanceFailed
+    lookup_argument = "workflow_id"
+    lookup_field = "workflow_id"
+    lookup_class = InstanceLookup
+    ids_kwarg = "workflow_instance_ids"
+    batch_name = "workflow_instances"
+    env_field = "EnvType"
+    date_field = "BizDate"
+
+    def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
+        return hook.get_workflow_instance(instance_id)
+
+    async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
+        return await hook.aget_workflow_instance(instance_id, deadline=deadline)
+
+    async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
+        return await hook.alist_workflow_instances(**filters)
+
+    def find(self, hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
+        return find_instance(hook, lookup)
+
+    async def afind(self, hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
+        return await afind_instance(hook, lookup)
+
+    def describe(self, instance: dict[str, Any], zone: tzinfo | None = None) -> str:
+        return (
+            f"workflow instance {instance.get('Id')} ({instance.get('Name')!r}) status {instance.get('Status')}, "
+            f"BizDate {format_biz_date(instance.get('BizDate'), zone)}"
+        )
+
+
+class TaskInstanceKind(InstanceKind):
+    """A task (node) instance: one run of one node (GetTaskInstance, ListTaskInstances)."""
+
+    name = "task"
+    statuses = TASK_INSTANCE
+    failure = DataWorksTaskInstanceFailed
+    lookup_argument = "dataworks_task_id"
+    lookup_field = "task_id"
+    lookup_class = TaskInstanceLookup
+    ids_kwarg = "task_instance_ids"
+    batch_name = "task_instances"
+    env_field = "ProjectEnv"
+    date_field = "Bizdate"
+
+    def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
+        return hook.get_task_instance(instance_id)
+
+    async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
+        return await hook.aget_task_instance(instance_id, deadline=deadline)
+
+    async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
+        return await hook.alist_task_instances(**filters)
+
+    def find(self, hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
+        return find_task_instance(hook, lookup)
+
+    async def afind(self, hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
+        return await afind_task_instance(hook, lookup)
+
+    def describe(self, instance: dict[str, Any], zone: tzinfo | None = None) -> str:
+        return (
+            f"task instance {instance.get('Id')} of node {instance.get('TaskName')!r} ({instance.get('TaskId')}) "
+            f"status {instance.get('Status')}, data date {format_biz_date(instance.get('Bizdate'), zone)}, "
+            f"scheduled {format_epoch_ms(instance.get('TriggerTime'), zone)}"
+        )
+
+
+class TriggerNodeInstanceKind(TaskInstanceKind):
+    """An HTTP trigger node's instance, waited for until it is ready to fire (WaitTrigger) or already past it."""
+
+    name = "trigger_node"
+    statuses = TRIGGER_READY
+
+
+WORKFLOW = WorkflowInstanceKind()
+TASK = TaskInstanceKind()
+TRIGGER_NODE = TriggerNodeInstanceKind()
+#: Every event key that names the ids a wait was for.
+IDS_KWARGS = tuple(dict.fromkeys(kind.ids_kwarg for kind in (WORKFLOW, TASK, TRIGGER_NODE)))
