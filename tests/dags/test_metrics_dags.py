@@ -10,8 +10,10 @@ from airflow_harness import AIRFLOW_3
 
 pytestmark = pytest.mark.timeout(240)
 
-#: Reads for which the instances stay Running: polled every 0.5 s, a wait that ends on them took at least 1 s.
-RUNNING = ["Running", "Running", "Running"]
+#: Reads for which the instances stay Running. Polled every 0.5 s, a deferred wait may spend one read before it
+#: defers and its first two reads may fall either side of a 0.5 s boundary, so five reads make at least 1.5 s; a
+#: wait that ends on them took at least 1 s however its reads fall.
+RUNNING = ["Running"] * 5
 #: The times_out sensor's timeout.
 TIMEOUT_SECONDS = 2
 
