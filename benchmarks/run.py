@@ -67,7 +67,7 @@ def probe(env: dict[str, str]) -> dict[str, Any]:
 @contextlib.contextmanager
 def emulator_process() -> Any:
     """A `dataworks-emulator` in its own process; yields (connection JSON, control client)."""
-    from airflow_provider_dataworks.emulator.control_client import EmulatorControl
+    from dataworks_emulator.control_client import EmulatorControl
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

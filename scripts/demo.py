@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 AIRFLOW_HOME = ROOT / ".airflow-home"
@@ -173,7 +173,7 @@ def build_world(emulator: DataWorksEmulator, today: date, due_hour: datetime) ->
 
 def show_hook() -> None:
     """Fetch one instance through the hook and the real SDK, against a fresh emulator."""
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
     with DataWorksEmulator() as emulator:
         build_world(emulator, *run_dates())
@@ -193,7 +193,7 @@ def run_dates() -> tuple[date, datetime]:
 
 def run_examples(line: str, venv: Path) -> bool:
     """Run the example DAGs on one Airflow line, each line against its own fresh emulator world."""
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
     today, due_hour = run_dates()
     home = AIRFLOW_HOME / line.lower().replace(" ", "-")

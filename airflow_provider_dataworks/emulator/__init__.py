@@ -1,6 +1,8 @@
-"""Local DataWorks 2024-05-18 OpenAPI emulator: a signed-HTTP test double for the real Alibaba Cloud SDK.
+"""The documented import path of the local DataWorks emulator, which ships as its own distribution.
 
-Public names are loaded lazily so that importing this package stays cheap (no aiohttp at import time).
+The emulator lives in ``dataworks_emulator`` (distribution ``dataworks-emulator``), so that production installs of
+the provider carry no test server. This module re-exports its public names lazily: importing it stays cheap (no
+aiohttp), and only using a name needs the emulator installed.
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator.control_client import EmulatorControl, EmulatorControlError
-    from airflow_provider_dataworks.emulator.faults import FAULT_KINDS, Fault
-    from airflow_provider_dataworks.emulator.runner import DataWorksEmulator
-    from airflow_provider_dataworks.emulator.scenario import Scenario, ScenarioError
-    from airflow_provider_dataworks.emulator.state import RecordedCall
+    from dataworks_emulator import (
+        FAULT_KINDS,
+        DataWorksEmulator,
+        EmulatorControl,
+        EmulatorControlError,
+        Fault,
+        RecordedCall,
+        Scenario,
+        ScenarioError,
+    )
 
 __all__ = [
     "FAULT_KINDS",
@@ -26,20 +33,20 @@ __all__ = [
     "ScenarioError",
 ]
 
-_LOCATIONS = {
-    "DataWorksEmulator": "runner",
-    "EmulatorControl": "control_client",
-    "EmulatorControlError": "control_client",
-    "FAULT_KINDS": "faults",
-    "Fault": "faults",
-    "RecordedCall": "state",
-    "Scenario": "scenario",
-    "ScenarioError": "scenario",
-}
+EMULATOR_PACKAGE = "dataworks_emulator"
+NOT_INSTALLED = (
+    "The DataWorks emulator is not installed: install airflow-provider-dataworks[emulator] (or dataworks-emulator)."
+)
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name from its submodule on first access."""
-    if name not in _LOCATIONS:
+    """Return a public name of ``dataworks_emulator`` on first access, or say how to install it if it is missing."""
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_LOCATIONS[name]}"), name)
+    try:
+        package = import_module(EMULATOR_PACKAGE)
+    except ModuleNotFoundError as exc:
+        if exc.name != EMULATOR_PACKAGE:
+            raise
+        raise ImportError(NOT_INSTALLED, name=EMULATOR_PACKAGE) from None
+    return getattr(package, name)

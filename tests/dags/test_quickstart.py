@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_dataworks.emulator.state import FIRST_INSTANCE_ID
+from dataworks_emulator.state import FIRST_INSTANCE_ID
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -31,7 +31,7 @@ def quickstart_source() -> str:
 
 
 def test_quickstart_gates_on_the_day_before_on_airflow_3s_default_timetable(airflow_db, tmp_path):
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
     home = tmp_path / "airflow-home"
     (home / "dags").mkdir(parents=True)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from airflow_provider_dataworks.emulator.signing import (
+from dataworks_emulator.signing import (
     authorization_header,
     canonical_request,
     sha256_hex,
@@ -22,7 +22,7 @@ from airflow_provider_dataworks.emulator.signing import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 API_VERSION = "2024-05-18"
 

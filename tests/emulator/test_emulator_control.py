@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-from airflow_provider_dataworks.emulator import EmulatorControl, EmulatorControlError
-from airflow_provider_dataworks.emulator.state import to_biz_date_ms
+from dataworks_emulator import EmulatorControl, EmulatorControlError
+from dataworks_emulator.state import to_biz_date_ms
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -36,7 +36,7 @@ class Target:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, Target]]:
     """Run ``dataworks-emulator --scenario demo --port 0`` and yield (base URL, SDK target)."""
-    command = [sys.executable, "-m", "airflow_provider_dataworks.emulator.cli", "--scenario", "demo", "--port", "0"]
+    command = [sys.executable, "-m", "dataworks_emulator.cli", "--scenario", "demo", "--port", "0"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:

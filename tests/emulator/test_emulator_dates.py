@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_dataworks.emulator import DataWorksEmulator, ScenarioError
-from airflow_provider_dataworks.emulator.dates import biz_date_ms, zone
+from dataworks_emulator import DataWorksEmulator, ScenarioError
+from dataworks_emulator.dates import biz_date_ms, zone
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -56,18 +56,3 @@ def test_emulator_time_zone_moves_biz_dates(make_client: Any, models: Any) -> No
         assert emulator.timezone == "Europe/Berlin"
         instance_id = emulator.add_workflow_instance(biz_date="2025-01-15")
         assert emulator.workflow_instance(instance_id)["BizDate"] == utc_midnight - 3_600_000
-
-
-def test_emulator_imports_no_provider_date_logic() -> None:
-    import ast
-    from pathlib import Path
-
-    import airflow_provider_dataworks.emulator as package
-
-    allowed = {"TERMINAL_STATUSES", "WorkflowInstanceStatus"}
-    for path in Path(package.__file__).parent.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            module = node.module if isinstance(node, ast.ImportFrom) else None
-            if module and module.startswith("airflow_provider_dataworks") and not module.startswith(package.__name__):
-                names = {alias.name for alias in node.names}  # type: ignore[attr-defined]
-                assert module == "airflow_provider_dataworks.status" and names <= allowed, path.name

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_dataworks.emulator import DataWorksEmulator, Fault
+from dataworks_emulator import DataWorksEmulator, Fault
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from airflow_provider_dataworks.emulator.state import to_biz_date_ms
+from dataworks_emulator.state import to_biz_date_ms
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from airflow_provider_dataworks.emulator import DataWorksEmulator, Scenario, ScenarioError
-from airflow_provider_dataworks.emulator.state import to_biz_date_ms
+from dataworks_emulator import DataWorksEmulator, Scenario, ScenarioError
+from dataworks_emulator.state import to_biz_date_ms
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 pytestmark = pytest.mark.timeout(30)
 
-CLI = [sys.executable, "-m", "airflow_provider_dataworks.emulator.cli"]
+CLI = [sys.executable, "-m", "dataworks_emulator.cli"]
 
 
 def test_demo_scenario_serves_its_world(make_client: Any) -> None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from airflow_provider_dataworks.emulator import DataWorksEmulator
-from airflow_provider_dataworks.emulator.state import FIRST_INSTANCE_ID, to_biz_date_ms
+from dataworks_emulator import DataWorksEmulator
+from dataworks_emulator.state import FIRST_INSTANCE_ID, to_biz_date_ms
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from airflow_provider_dataworks.emulator.errors import ApiError
-from airflow_provider_dataworks.emulator.signing import (
+from dataworks_emulator.errors import ApiError
+from dataworks_emulator.signing import (
     Credential,
     NonceCache,
     canonical_request,
@@ -22,7 +22,7 @@ from airflow_provider_dataworks.emulator.signing import (
 )
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -10,8 +10,8 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from dataworks_emulator import DataWorksEmulator
 
 #: Short timeouts and backoff keep fault tests fast while exercising the real retry path.
 FAST = {"read_timeout": 1.0, "connect_timeout": 1.0}

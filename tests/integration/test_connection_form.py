@@ -23,7 +23,7 @@ from airflow_harness import AIRFLOW_3
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(240)
 

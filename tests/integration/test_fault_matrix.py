@@ -22,7 +22,7 @@ from airflow_provider_dataworks.runs import RunIdentity
 from airflow_provider_dataworks.status import TERMINAL_STATUSES
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -13,7 +13,7 @@ from fake_task_instance import FakeTaskInstance
 from airflow_provider_dataworks.sensors.dataworks import DataWorksTaskInstanceSensor, DataWorksWorkflowInstanceSensor
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(60)
 

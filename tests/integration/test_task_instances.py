@@ -13,8 +13,8 @@ from airflow_provider_dataworks.lookup import TaskInstanceLookup, find_task_inst
 from airflow_provider_dataworks.triggers.dataworks import DataWorksTaskInstanceTrigger
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -20,8 +20,8 @@ from airflow_provider_dataworks.operators.trigger_node import DataWorksTriggerNo
 from airflow_provider_dataworks.triggers.trigger_node import DataWorksTriggerNodeTrigger
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator import DataWorksEmulator
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from dataworks_emulator import DataWorksEmulator
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from airflow_provider_dataworks.emulator.faults import Fault
+from dataworks_emulator.faults import Fault
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator.scenario import Scenario
-    from airflow_provider_dataworks.emulator.state import EmulatorState
+    from dataworks_emulator.scenario import Scenario
+    from dataworks_emulator.state import EmulatorState
 
 PREFIX = "/_emulator"
 Route = Callable[[web.Request], Awaitable[web.Response]]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.emulator.dates import (
+from dataworks_emulator.dates import (
     DEFAULT_TIMEZONE,
     biz_date_ms,
     day_of,
@@ -25,7 +25,7 @@ from airflow_provider_dataworks.emulator.dates import (
     yesterday_ms,
     zone,
 )
-from airflow_provider_dataworks.emulator.records import (
+from dataworks_emulator.records import (
     CREATE_RESULTS,
     DEFAULT_RERUN_STATUSES,
     DEFAULT_TASK_TYPE,
@@ -48,8 +48,8 @@ from airflow_provider_dataworks.emulator.records import (
     check_tags,
     check_timeline,
 )
-from airflow_provider_dataworks.emulator.tasks import default_log, task_wire
-from airflow_provider_dataworks.emulator.trigger_nodes import (
+from dataworks_emulator.tasks import default_log, task_wire
+from dataworks_emulator.trigger_nodes import (
     TRIGGER_TASK_TYPE,
     TriggerNodes,
     check_specs,
@@ -58,8 +58,8 @@ from airflow_provider_dataworks.emulator.trigger_nodes import (
 )
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator.faults import Fault
-    from airflow_provider_dataworks.emulator.signing import Credential
+    from dataworks_emulator.faults import Fault
+    from dataworks_emulator.signing import Credential
 
 __all__ = [
     "ENV_TYPES",

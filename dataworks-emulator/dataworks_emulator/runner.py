@@ -7,12 +7,12 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.emulator.faults import Fault
-from airflow_provider_dataworks.emulator.scenario import Scenario
-from airflow_provider_dataworks.emulator.state import EmulatorState, RecordedCall
+from dataworks_emulator.faults import Fault
+from dataworks_emulator.scenario import Scenario
+from dataworks_emulator.state import EmulatorState, RecordedCall
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator.records import Advance
+    from dataworks_emulator.records import Advance
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -100,7 +100,7 @@ class DataWorksEmulator:
         """Run the aiohttp site until ``stop()`` sets the stopping event."""
         from aiohttp import web
 
-        from airflow_provider_dataworks.emulator.server import create_app
+        from dataworks_emulator.server import create_app
 
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()

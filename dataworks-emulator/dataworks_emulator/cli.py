@@ -41,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator until interrupted; return the process exit status."""
     args = _parser().parse_args(argv)
-    from airflow_provider_dataworks.emulator.runner import DataWorksEmulator
-    from airflow_provider_dataworks.emulator.scenario import ScenarioError
+    from dataworks_emulator.runner import DataWorksEmulator
+    from dataworks_emulator.scenario import ScenarioError
 
     try:
         emulator = DataWorksEmulator(args.scenario, host=args.host, port=args.port, creation_delay=args.creation_delay)

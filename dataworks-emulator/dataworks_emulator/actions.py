@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from airflow_provider_dataworks.emulator.errors import ApiError, invalid_parameter, missing_parameter
-from airflow_provider_dataworks.emulator.state import (
+from dataworks_emulator.errors import ApiError, invalid_parameter, missing_parameter
+from dataworks_emulator.state import (
     ENV_TYPES,
     INSTANCE_TYPES,
     TASK_INSTANCE_STATUSES,

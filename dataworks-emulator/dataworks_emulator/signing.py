@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from airflow_provider_dataworks.emulator.errors import ApiError
+from dataworks_emulator.errors import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

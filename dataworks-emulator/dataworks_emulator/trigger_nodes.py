@@ -13,15 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.emulator.errors import ApiError
-from airflow_provider_dataworks.emulator.records import (
+from dataworks_emulator.errors import ApiError
+from dataworks_emulator.records import (
     NOT_STARTED,
     TaskInstanceRecord,
     TaskSpec,
     Timeline,
     WorkflowInstanceRecord,
 )
-from airflow_provider_dataworks.emulator.tasks import task_wire
+from dataworks_emulator.tasks import task_wire
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

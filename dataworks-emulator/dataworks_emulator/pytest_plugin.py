@@ -13,7 +13,7 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from airflow_provider_dataworks.emulator.runner import DataWorksEmulator
+    from dataworks_emulator.runner import DataWorksEmulator
 
 CREATION_DELAY_INI = "dataworks_emulator_creation_delay"
 
@@ -25,7 +25,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def dataworks_emulator(request: pytest.FixtureRequest) -> Iterator[DataWorksEmulator]:
     """Yield a started emulator with an empty scenario; stopped when the test ends."""
-    from airflow_provider_dataworks.emulator.runner import DataWorksEmulator
+    from dataworks_emulator.runner import DataWorksEmulator
 
     configured = request.config.getini(CREATION_DELAY_INI)
     delay = float(configured) if configured else None

@@ -11,15 +11,15 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from airflow_provider_dataworks.emulator.actions import ACTIONS, Handler
-from airflow_provider_dataworks.emulator.control import add_control_routes
-from airflow_provider_dataworks.emulator.errors import JSON_CONTENT_TYPE, ApiError, error_body, new_request_id
-from airflow_provider_dataworks.emulator.faults import Fault, fault_reply
-from airflow_provider_dataworks.emulator.signing import NonceCache, parse_authorization, verify_request
-from airflow_provider_dataworks.emulator.state import EmulatorState, RecordedCall
+from dataworks_emulator.actions import ACTIONS, Handler
+from dataworks_emulator.control import add_control_routes
+from dataworks_emulator.errors import JSON_CONTENT_TYPE, ApiError, error_body, new_request_id
+from dataworks_emulator.faults import Fault, fault_reply
+from dataworks_emulator.signing import NonceCache, parse_authorization, verify_request
+from dataworks_emulator.state import EmulatorState, RecordedCall
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.emulator.scenario import Scenario
+    from dataworks_emulator.scenario import Scenario
 
 API_VERSION = "2024-05-18"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"

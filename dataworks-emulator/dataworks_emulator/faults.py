@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_dataworks.emulator.errors import JSON_CONTENT_TYPE, error_body
+from dataworks_emulator.errors import JSON_CONTENT_TYPE, error_body
 
 FAULT_KINDS = (
     "throttle",
