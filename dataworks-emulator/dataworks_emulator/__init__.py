@@ -13,9 +13,9 @@ __version__ = "0.1.0"  # the one place: the build reads it
 if TYPE_CHECKING:
     from dataworks_emulator.control_client import EmulatorControl, EmulatorControlError
     from dataworks_emulator.faults import FAULT_KINDS, Fault
+    from dataworks_emulator.models.records import RecordedCall
     from dataworks_emulator.runner import DataWorksEmulator
     from dataworks_emulator.scenario import Scenario, ScenarioError
-    from dataworks_emulator.state import RecordedCall
 
 __all__ = [
     "FAULT_KINDS",
@@ -34,7 +34,7 @@ _LOCATIONS = {
     "EmulatorControlError": "control_client",
     "FAULT_KINDS": "faults",
     "Fault": "faults",
-    "RecordedCall": "state",
+    "RecordedCall": "models.records",
     "Scenario": "scenario",
     "ScenarioError": "scenario",
 }

@@ -15,8 +15,8 @@ from aiohttp import web
 from dataworks_emulator.faults import Fault
 
 if TYPE_CHECKING:
+    from dataworks_emulator.models.state import EmulatorState
     from dataworks_emulator.scenario import Scenario
-    from dataworks_emulator.state import EmulatorState
 
 PREFIX = "/_emulator"
 Route = Callable[[web.Request], Awaitable[web.Response]]

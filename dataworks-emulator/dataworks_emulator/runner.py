@@ -8,11 +8,11 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from dataworks_emulator.faults import Fault
+from dataworks_emulator.models.state import EmulatorState, RecordedCall
 from dataworks_emulator.scenario import Scenario
-from dataworks_emulator.state import EmulatorState, RecordedCall
 
 if TYPE_CHECKING:
-    from dataworks_emulator.records import Advance
+    from dataworks_emulator.models.records import Advance
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -100,7 +100,7 @@ class DataWorksEmulator:
         """Run the aiohttp site until ``stop()`` sets the stopping event."""
         from aiohttp import web
 
-        from dataworks_emulator.server import create_app
+        from dataworks_emulator.routing import create_app
 
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()

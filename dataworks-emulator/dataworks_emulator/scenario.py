@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dataworks_emulator.dates import DEFAULT_TIMEZONE, to_datetime, zone
 from dataworks_emulator.faults import Fault
-from dataworks_emulator.records import check_delay
+from dataworks_emulator.models.dates import DEFAULT_TIMEZONE, to_datetime, zone
+from dataworks_emulator.models.records import check_delay
+from dataworks_emulator.models.state import DEFAULT_CREATION_DELAY, EmulatorState
 from dataworks_emulator.signing import Credential
-from dataworks_emulator.state import DEFAULT_CREATION_DELAY, EmulatorState
 
 DEFAULT_ACCESS_KEY_ID = "LTAI5tEMULATORKEY00001"
 DEFAULT_ACCESS_KEY_SECRET = "emulator-secret-not-for-production"

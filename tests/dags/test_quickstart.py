@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dataworks_emulator.state import FIRST_INSTANCE_ID
+from dataworks_emulator.models.state import FIRST_INSTANCE_ID
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from dataworks_emulator import EmulatorControl, EmulatorControlError
-from dataworks_emulator.state import to_biz_date_ms
+from dataworks_emulator.models.state import to_biz_date_ms
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dataworks_emulator import DataWorksEmulator, ScenarioError
-from dataworks_emulator.dates import biz_date_ms, zone
+from dataworks_emulator.models.dates import biz_date_ms, zone
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from emulator_requests import create_run
 
-from dataworks_emulator.state import to_biz_date_ms
+from dataworks_emulator.models.state import to_biz_date_ms
 
 if TYPE_CHECKING:
     from dataworks_emulator import DataWorksEmulator

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from dataworks_emulator import DataWorksEmulator, Scenario, ScenarioError
-from dataworks_emulator.state import to_biz_date_ms
+from dataworks_emulator.models.state import to_biz_date_ms
 
 if TYPE_CHECKING:
     from pathlib import Path

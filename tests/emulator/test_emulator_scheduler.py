@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from dataworks_emulator import DataWorksEmulator
-from dataworks_emulator.state import FIRST_INSTANCE_ID, to_biz_date_ms
+from dataworks_emulator.models.state import FIRST_INSTANCE_ID, to_biz_date_ms
 
 if TYPE_CHECKING:
     from collections.abc import Callable

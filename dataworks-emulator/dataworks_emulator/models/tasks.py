@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from dataworks_emulator.dates import day_of
-from dataworks_emulator.records import (
+from dataworks_emulator.models.dates import day_of
+from dataworks_emulator.models.records import (
     NOT_STARTED,
     TERMINAL_STATUSES,
     TaskInstanceRecord,

@@ -2,7 +2,7 @@
 
 Parameters arrive as strings (integers like ``Id=1234``; arrays and objects as one JSON field like
 ``Ids=[1,2]``).
-Handlers return the response body without ``RequestId`` (the server adds it) or raise ``ApiError``.
+Handlers return the response body without ``RequestId`` (``routing`` adds it) or raise ``ApiError``.
 
 Unknown ids: the real codes for Get{Workflow,Task}Instance are undocumented; the emulator answers HTTP 400
 with ``InvalidParameter.NotExist.WorkflowInstance`` / ``InvalidParameter.NotExist.TaskInstance`` /
@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from dataworks_emulator.errors import ApiError, invalid_parameter, missing_parameter
-from dataworks_emulator.state import (
+from dataworks_emulator.models.state import (
     ENV_TYPES,
     INSTANCE_TYPES,
     TASK_INSTANCE_STATUSES,

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dataworks_emulator.errors import ApiError
-from dataworks_emulator.records import (
+from dataworks_emulator.models.records import (
     NOT_STARTED,
     TaskInstanceRecord,
     TaskSpec,
     Timeline,
     WorkflowInstanceRecord,
 )
-from dataworks_emulator.tasks import task_wire
+from dataworks_emulator.models.tasks import task_wire
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

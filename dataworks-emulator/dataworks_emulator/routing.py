@@ -1,4 +1,4 @@
-"""The aiohttp application: one RPC endpoint on ``/`` that authenticates, applies faults, dispatches actions."""
+"""The aiohttp application (routing): one RPC endpoint on ``/`` that authenticates, applies faults, dispatches."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from dataworks_emulator.actions import ACTIONS, Handler
 from dataworks_emulator.control import add_control_routes
 from dataworks_emulator.errors import JSON_CONTENT_TYPE, ApiError, error_body, new_request_id
 from dataworks_emulator.faults import Fault, fault_reply
+from dataworks_emulator.models.state import EmulatorState, RecordedCall
+from dataworks_emulator.responses import ACTIONS, Handler
 from dataworks_emulator.signing import NonceCache, parse_authorization, verify_request
-from dataworks_emulator.state import EmulatorState, RecordedCall
 
 if TYPE_CHECKING:
     from dataworks_emulator.scenario import Scenario

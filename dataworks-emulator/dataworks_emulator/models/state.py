@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from dataworks_emulator.dates import (
+from dataworks_emulator.models.dates import (
     DEFAULT_TIMEZONE,
     biz_date_ms,
     day_of,
@@ -25,7 +25,7 @@ from dataworks_emulator.dates import (
     yesterday_ms,
     zone,
 )
-from dataworks_emulator.records import (
+from dataworks_emulator.models.records import (
     CREATE_RESULTS,
     DEFAULT_RERUN_STATUSES,
     DEFAULT_TASK_TYPE,
@@ -48,8 +48,8 @@ from dataworks_emulator.records import (
     check_tags,
     check_timeline,
 )
-from dataworks_emulator.tasks import default_log, task_wire
-from dataworks_emulator.trigger_nodes import (
+from dataworks_emulator.models.tasks import default_log, task_wire
+from dataworks_emulator.models.trigger_nodes import (
     TRIGGER_TASK_TYPE,
     TriggerNodes,
     check_specs,
