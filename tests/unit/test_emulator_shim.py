@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -60,3 +61,17 @@ def test_importing_the_shim_loads_neither_the_emulator_nor_aiohttp() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize(
+    ("former", "current"),
+    [("state", "models.state"), ("server", "routing"), ("actions", "responses"), ("signing", "signing")],
+)
+def test_former_submodules_import_as_the_emulator_s_own_modules(former: str, current: str) -> None:
+    module = importlib.import_module(f"airflow_provider_dataworks.emulator.{former}")
+    assert module is importlib.import_module(f"dataworks_emulator.{current}")
+
+
+def test_a_submodule_the_emulator_never_had_is_not_found() -> None:
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("airflow_provider_dataworks.emulator.no_such_module")
