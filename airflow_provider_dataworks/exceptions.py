@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Self, TypeVar
 
-from airflow_provider_dataworks._compat import AirflowException, AirflowFailException
+from airflow_provider_dataworks.utils.compat import AirflowException, AirflowFailException
 
 E = TypeVar("E", bound=Exception)
 

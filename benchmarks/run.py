@@ -129,9 +129,9 @@ def rss_kb() -> int:
 async def waits_in_one_loop(connection: str, ids: list[int], shared: bool, interval: float) -> dict[str, Any]:
     """Run one trigger per instance on this loop until all fire; measure loop lag, memory and CPU."""
     os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
-    from airflow_provider_dataworks import polling
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+    from airflow_provider_dataworks.waits import polling
 
     if not shared:  # a wait never learns its group, so every read is its own GetWorkflowInstance
         polling.SharedReader.learn = lambda self, instance: None  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Airflow names the tests use that moved between Airflow 2.11 and 3.x (the provider's own live in `_compat`)."""
+"""Airflow names the tests use that moved between Airflow 2.11 and 3.x (the provider's own: `utils/compat.py`)."""
 
 from __future__ import annotations
 

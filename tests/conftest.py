@@ -99,7 +99,7 @@ def stats_recorder(monkeypatch: pytest.MonkeyPatch):
     """Airflow's `Stats` as the provider sees it, replaced by a recorder of the metrics sent through it."""
     from metrics_recorder import StatsRecorder
 
-    from airflow_provider_dataworks import metrics
+    from airflow_provider_dataworks.utils import metrics
 
     recorder = StatsRecorder()
     monkeypatch.setattr(metrics, "_stats", recorder)

@@ -4,7 +4,7 @@ The SDK is imported only when a call is made (importing it costs 0.5-1.6 s, and 
 Blocking methods retry with tenacity's sleeping loop; `a*` methods run each attempt in the provider's own thread
 pool and await the backoff, so they never block the event loop and no thread sleeps through a backoff.
 Every attempt is counted in `api_calls` (DataWorks quotas count attempts, failed ones too) and in Airflow's metrics
-(see metrics.py).
+(see utils/metrics.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from airflow_provider_dataworks._compat import BaseHook
 from airflow_provider_dataworks.dates import biz_date_ms, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksConfigError, DataWorksInstanceNotFoundError
 from airflow_provider_dataworks.hooks.actions import LIST_PAGE_SIZE, ApiRequest, Pages, api_method
@@ -25,7 +24,8 @@ from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
 from airflow_provider_dataworks.hooks.pool import run_blocking
 from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_retryable
-from airflow_provider_dataworks.metrics import count_api_call
+from airflow_provider_dataworks.utils.compat import BaseHook
+from airflow_provider_dataworks.utils.metrics import count_api_call
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks._compat import BaseOperatorLink
+from airflow_provider_dataworks.utils.compat import BaseOperatorLink
 
 if TYPE_CHECKING:
     from airflow_provider_dataworks.hooks.connection import ConnectionSettings

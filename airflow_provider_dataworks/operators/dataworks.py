@@ -7,23 +7,23 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks._compat import BaseOperator, conf
-from airflow_provider_dataworks._task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.dates import default_data_date, parse_data_date
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError, DataWorksWaitTimeout
-from airflow_provider_dataworks.failures import (
+from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.runs.identity import RunIdentity, fit_run_name
+from airflow_provider_dataworks.runs.starting import DEFAULT_CREATION_TIMEOUT, RunRequest, RunStarter
+from airflow_provider_dataworks.utils.compat import BaseOperator, conf
+from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
+from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks.waits.failures import (
     FAILED_TASK_INSTANCES_XCOM_KEY,
     collect_failed_tasks,
     describe_failed_tasks,
 )
-from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-from airflow_provider_dataworks.kinds import WORKFLOW
-from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
-from airflow_provider_dataworks.outcome import ERROR, FAILURE, TIMEOUT, WaitOutcome
-from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.runs import RunIdentity, fit_run_name
-from airflow_provider_dataworks.starting import DEFAULT_CREATION_TIMEOUT, RunRequest, RunStarter
-from airflow_provider_dataworks.waiting import wait_for_workflow_instances
+from airflow_provider_dataworks.waits.kinds import WORKFLOW
+from airflow_provider_dataworks.waits.loop import wait_for_workflow_instances
+from airflow_provider_dataworks.waits.outcome import ERROR, FAILURE, TIMEOUT, WaitOutcome
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

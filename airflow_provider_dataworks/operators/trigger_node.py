@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
-from airflow_provider_dataworks.kinds import TRIGGER_NODE, WORKFLOW
-from airflow_provider_dataworks.outcome import TIMEOUT, WaitOutcome
 from airflow_provider_dataworks.sensors.dataworks import DEFAULT_POKE_INTERVAL, DataWorksTaskInstanceSensor
 from airflow_provider_dataworks.status import BEFORE_TRIGGER, TRIGGER_NODE_TYPE
+from airflow_provider_dataworks.waits.kinds import TRIGGER_NODE, WORKFLOW
+from airflow_provider_dataworks.waits.outcome import TIMEOUT, WaitOutcome
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

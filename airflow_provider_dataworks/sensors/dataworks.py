@@ -5,14 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks._compat import (
-    AirflowSensorTimeout,
-    AirflowSkipException,
-    BaseSensorOperator,
-    PokeReturnValue,
-    conf,
-)
-from airflow_provider_dataworks._task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.dates import (
     default_data_date,
     epoch_ms,
@@ -26,18 +18,26 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksTaskInstanceFailed,
     DataWorksWorkflowInstanceFailed,
 )
-from airflow_provider_dataworks.failures import (
+from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
+from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.utils.compat import (
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
+from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
+from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks.waits.failures import (
     FAILED_TASK_INSTANCES_XCOM_KEY,
     collect_failed_tasks,
     describe_failed_tasks,
     fetch_log_tail,
 )
-from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
-from airflow_provider_dataworks.kinds import TASK, WORKFLOW, InstanceKind
-from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
-from airflow_provider_dataworks.lookup import check_instance_types
-from airflow_provider_dataworks.outcome import FAILURE, TIMEOUT, WaitOutcome
-from airflow_provider_dataworks.quota import check_poll_interval, warn_if_over_daily_quota
+from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW, InstanceKind
+from airflow_provider_dataworks.waits.lookup import check_instance_types
+from airflow_provider_dataworks.waits.outcome import FAILURE, TIMEOUT, WaitOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -16,11 +16,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-from airflow_provider_dataworks.kinds import TASK, WORKFLOW, InstanceKind
-from airflow_provider_dataworks.outcome import TIMEOUT, WaitOutcome
-from airflow_provider_dataworks.polling import SharedReader
-from airflow_provider_dataworks.quota import min_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.waiting import find_instance_when_created, wait_for_instances
+from airflow_provider_dataworks.utils.quota import min_poll_interval, warn_if_over_daily_quota
+from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW, InstanceKind
+from airflow_provider_dataworks.waits.loop import find_instance_when_created, wait_for_instances
+from airflow_provider_dataworks.waits.outcome import TIMEOUT, WaitOutcome
+from airflow_provider_dataworks.waits.polling import SharedReader
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

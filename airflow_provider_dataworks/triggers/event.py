@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-from airflow_provider_dataworks.quota import check_poll_interval
-from airflow_provider_dataworks.watching import (
+from airflow_provider_dataworks.utils.quota import check_poll_interval
+from airflow_provider_dataworks.waits.watching import (
     Snapshot,
     WatchSpec,
     dump_watermark,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airflow_provider_dataworks.kinds import TRIGGER_NODE
 from airflow_provider_dataworks.triggers.dataworks import DataWorksTaskInstanceTrigger
+from airflow_provider_dataworks.waits.kinds import TRIGGER_NODE
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.outcome import WaitOutcome
+    from airflow_provider_dataworks.waits.outcome import WaitOutcome
 
 
 class DataWorksTriggerNodeTrigger(DataWorksTaskInstanceTrigger):

@@ -13,7 +13,7 @@ import pytest
 # Airflow 2: skipped with the module's own reason ("... needs Airflow 3 ...")
 event = pytest.importorskip("airflow_provider_dataworks.triggers.event", exc_type=ImportError)
 DataWorksWorkflowInstanceEventTrigger = event.DataWorksWorkflowInstanceEventTrigger
-Snapshot = pytest.importorskip("airflow_provider_dataworks.watching").Snapshot
+Snapshot = pytest.importorskip("airflow_provider_dataworks.waits.watching").Snapshot
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -18,7 +18,7 @@ import pytest
 from fake_task_instance import FakeTaskInstance
 
 from airflow_provider_dataworks.operators.dataworks import DataWorksRunWorkflowOperator
-from airflow_provider_dataworks.runs import RunIdentity
+from airflow_provider_dataworks.runs.identity import RunIdentity
 from airflow_provider_dataworks.status import TERMINAL_STATUSES
 
 if TYPE_CHECKING:

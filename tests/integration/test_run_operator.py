@@ -23,7 +23,7 @@ from airflow_provider_dataworks.operators.dataworks import (
     DataWorksGetWorkflowInstanceOperator,
     DataWorksRunWorkflowOperator,
 )
-from airflow_provider_dataworks.runs import RunIdentity
+from airflow_provider_dataworks.runs.identity import RunIdentity
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from airflow_provider_dataworks.exceptions import DataWorksInstanceNotFoundError
-from airflow_provider_dataworks.lookup import TaskInstanceLookup, find_task_instance
 from airflow_provider_dataworks.triggers.dataworks import DataWorksTaskInstanceTrigger
+from airflow_provider_dataworks.waits.lookup import TaskInstanceLookup, find_task_instance
 
 if TYPE_CHECKING:
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook

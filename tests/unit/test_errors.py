@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from airflow_provider_dataworks import exceptions as exc
-from airflow_provider_dataworks._compat import AirflowException, AirflowFailException
 from airflow_provider_dataworks.hooks.errors import classify, translate_sdk_error
+from airflow_provider_dataworks.utils.compat import AirflowException, AirflowFailException
 
 ACTION = "GetWorkflowInstance"
 

@@ -53,7 +53,7 @@ def test_importing_the_provider_leaves_the_sdk_unloaded() -> None:
         "airflow_provider_dataworks.operators.dataworks",
         "airflow_provider_dataworks.triggers.dataworks",
         "airflow_provider_dataworks.links.dataworks",
-        "airflow_provider_dataworks.waiting",
+        "airflow_provider_dataworks.waits.loop",
     ):
         assert module in report["imported"]
     assert report["sdk"] == []

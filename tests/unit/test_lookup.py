@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
-from airflow_provider_dataworks.lookup import InstanceLookup, afind_instance, check_instance_types, find_instance
+from airflow_provider_dataworks.waits.lookup import InstanceLookup, afind_instance, check_instance_types, find_instance
 
 BIZ = 1736870400000  # 2025-01-15 00:00 UTC+8
 HOUR = 3_600_000

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from airflow_compat import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
-from airflow_provider_dataworks import metrics
 from airflow_provider_dataworks.exceptions import (
     DataWorksAuthError,
     DataWorksConfigError,
@@ -19,6 +18,7 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWorkflowInstanceFailed,
 )
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor
+from airflow_provider_dataworks.utils import metrics
 
 
 def api_error(cls: type, code: str = "X") -> Exception:
@@ -94,7 +94,7 @@ def test_a_wait_that_ends_is_timed_from_the_task_instance_start(stats_recorder):
 
 
 def test_a_deferral_or_reschedule_is_not_the_end_of_a_wait(stats_recorder):
-    from airflow_provider_dataworks._compat import AirflowRescheduleException
+    from airflow_provider_dataworks.utils.compat import AirflowRescheduleException
 
     for pause in (TaskDeferred(trigger=None, method_name="execute_complete"), AirflowRescheduleException(None)):
         with pytest.raises(type(pause)), sensor().api_call_accounting({"ti": StartedTaskInstance()}):

@@ -10,8 +10,8 @@ import pytest
 
 from airflow_provider_dataworks import exceptions as exc
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
-from airflow_provider_dataworks.kinds import TASK, WORKFLOW
-from airflow_provider_dataworks.outcome import WaitOutcome
+from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW
+from airflow_provider_dataworks.waits.outcome import WaitOutcome
 
 BIZ_DATE = biz_date_ms(date(2026, 11, 27), dataworks_zone())
 CONSOLE = "https://dataworks.data.aliyun.com/cn-shanghai/ops?defaultProjectId=4242&env=prod"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from airflow_provider_dataworks import polling
+from airflow_provider_dataworks.waits import polling
 
 
 async def test_idle_shared_pollers_are_forgotten() -> None:

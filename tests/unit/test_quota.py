@@ -9,11 +9,11 @@ from unittest import mock
 
 import pytest
 
-from airflow_provider_dataworks import quota
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
 from airflow_provider_dataworks.operators.dataworks import DataWorksRunWorkflowOperator
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+from airflow_provider_dataworks.utils import quota
 
 
 @pytest.fixture

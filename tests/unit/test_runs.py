@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_dataworks.runs import MAX_RUN_NAME_LENGTH, RunIdentity, fit_run_name, plan_retry
+from airflow_provider_dataworks.runs.identity import MAX_RUN_NAME_LENGTH, RunIdentity, fit_run_name, plan_retry
 
 DAY1, DAY2 = 1795708800000, 1795795200000
 ME = RunIdentity("dag", "run", "manual__2026-11-27", 0)

@@ -13,12 +13,12 @@ import pytest
 from airflow_compat import SENSOR_SLEEP, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from airflow_provider_dataworks import exceptions as exc
-from airflow_provider_dataworks._compat import AirflowFailException
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY
 from airflow_provider_dataworks.sensors.dataworks import DataWorksWorkflowInstanceSensor
 from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+from airflow_provider_dataworks.utils.compat import AirflowFailException
 
 from .conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, PROJECT_ID, REGION
 
@@ -502,7 +502,7 @@ def test_resume_auth_error_with_soft_fail_fails_as_in_poke_mode(context: dict[st
 
 
 def test_a_crashed_trigger_with_soft_fail_fails(context: dict[str, Any]) -> None:
-    from airflow_provider_dataworks._compat import TaskDeferralError
+    from airflow_provider_dataworks.utils.compat import TaskDeferralError
 
     with pytest.raises(TaskDeferralError):
         sensor(deferrable=True, soft_fail=True).resume_execution("__fail__", {"error": "Trigger failure"}, context)

@@ -16,13 +16,13 @@ import pytest
 from airflow_compat import SENSOR_SLEEP, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from airflow_provider_dataworks import exceptions as exc
-from airflow_provider_dataworks._compat import AirflowException, AirflowFailException
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY
-from airflow_provider_dataworks.lookup import TaskInstanceLookup, afind_task_instance, find_task_instance
 from airflow_provider_dataworks.sensors.dataworks import DataWorksTaskInstanceSensor
 from airflow_provider_dataworks.triggers.dataworks import DataWorksTaskInstanceTrigger
+from airflow_provider_dataworks.utils.compat import AirflowException, AirflowFailException
+from airflow_provider_dataworks.waits.lookup import TaskInstanceLookup, afind_task_instance, find_task_instance
 
 from .conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, PROJECT_ID, REGION
 

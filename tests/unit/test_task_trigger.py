@@ -134,7 +134,7 @@ def test_no_stop_options_exist_for_nodes() -> None:
 async def test_success_event_after_wait_trigger(
     no_sleep: mock.AsyncMock, aget_conn: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from airflow_provider_dataworks import waiting
+    from airflow_provider_dataworks.waits import loop as waiting
 
     monkeypatch.setattr(waiting, "time", mock.Mock(time=lambda: 1_000_000_000.0))  # 20 s before a 30 s mark
     with patch_aget(node(77, "WaitTrigger"), node(77, "Running"), node(77, "Success")) as aget:
@@ -155,8 +155,8 @@ async def test_failure_event(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
 
 
 async def test_timeout_event_at_the_deadline_stops_nothing(monkeypatch: pytest.MonkeyPatch, aget_conn: Any) -> None:
-    from airflow_provider_dataworks import waiting
     from airflow_provider_dataworks.triggers import dataworks as trigger_module
+    from airflow_provider_dataworks.waits import loop as waiting
 
     class Clock:
         now = 1000.0

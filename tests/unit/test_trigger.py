@@ -112,7 +112,7 @@ def test_airflow_serde_accepts_the_kwargs() -> None:
 
 
 async def test_success_event(no_sleep: mock.AsyncMock, aget_conn: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow_provider_dataworks import waiting
+    from airflow_provider_dataworks.waits import loop as waiting
 
     monkeypatch.setattr(waiting, "time", mock.Mock(time=lambda: 1_000_000_000.0))  # 20 s before a 30 s mark
     with patch_aget(instance(7, "Running"), instance(7, "Success")) as aget:
@@ -134,8 +134,8 @@ async def test_failure_event(no_sleep: mock.AsyncMock, aget_conn: Any) -> None:
 
 
 async def test_timeout_event_at_the_deadline(monkeypatch: pytest.MonkeyPatch, aget_conn: Any) -> None:
-    from airflow_provider_dataworks import waiting
     from airflow_provider_dataworks.triggers import dataworks as trigger_module
+    from airflow_provider_dataworks.waits import loop as waiting
 
     class Clock:
         now = 1000.0

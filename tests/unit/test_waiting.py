@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from airflow_provider_dataworks import exceptions as exc
-from airflow_provider_dataworks import status, waiting
+from airflow_provider_dataworks import status
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
-from airflow_provider_dataworks.lookup import InstanceLookup
-from airflow_provider_dataworks.outcome import WaitOutcome
-from airflow_provider_dataworks.waiting import aligned_delay, find_instance_when_created, wait_for_workflow_instances
+from airflow_provider_dataworks.waits import loop as waiting
+from airflow_provider_dataworks.waits.lookup import InstanceLookup
+from airflow_provider_dataworks.waits.loop import aligned_delay, find_instance_when_created, wait_for_workflow_instances
+from airflow_provider_dataworks.waits.outcome import WaitOutcome
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

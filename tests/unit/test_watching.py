@@ -11,7 +11,7 @@ import pytest
 from airflow_harness import AIRFLOW_3
 
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
-from airflow_provider_dataworks.watching import (
+from airflow_provider_dataworks.waits.watching import (
     WatchSpec,
     dump_watermark,
     event_payload,

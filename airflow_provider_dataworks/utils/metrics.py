@@ -65,7 +65,7 @@ def count_api_call(action: str, error: BaseException | None = None) -> None:
 
 def wait_outcome(error: BaseException | None) -> str:
     """How a wait ended: success, failure (a failed instance, skipped or not), timeout, or error."""
-    from airflow_provider_dataworks._compat import AirflowSensorTimeout, AirflowSkipException
+    from airflow_provider_dataworks.utils.compat import AirflowSensorTimeout, AirflowSkipException
 
     if error is None:
         return SUCCESS

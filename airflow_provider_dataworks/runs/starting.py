@@ -17,7 +17,7 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWaitTimeout,
     DataWorksWorkflowCreateFailed,
 )
-from airflow_provider_dataworks.runs import RunIdentity, plan_retry
+from airflow_provider_dataworks.runs.identity import RunIdentity, plan_retry
 from airflow_provider_dataworks.status import WorkflowInstanceStatus
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from airflow_provider_dataworks.hooks.dataworks import LIST_PAGE_SIZE, DataWorks
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from airflow_provider_dataworks.kinds import GroupKey, InstanceKind
+    from airflow_provider_dataworks.waits.kinds import GroupKey, InstanceKind
 
 log = logging.getLogger(__name__)
 

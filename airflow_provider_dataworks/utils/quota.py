@@ -11,8 +11,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks._compat import conf
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
+from airflow_provider_dataworks.utils.compat import conf
 
 if TYPE_CHECKING:
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook

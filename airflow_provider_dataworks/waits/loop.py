@@ -14,16 +14,16 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
-from airflow_provider_dataworks.kinds import WORKFLOW
-from airflow_provider_dataworks.outcome import WaitOutcome
-from airflow_provider_dataworks.polling import DirectReader
+from airflow_provider_dataworks.waits.kinds import WORKFLOW
+from airflow_provider_dataworks.waits.outcome import WaitOutcome
+from airflow_provider_dataworks.waits.polling import DirectReader
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-    from airflow_provider_dataworks.kinds import InstanceKind
-    from airflow_provider_dataworks.polling import InstanceReader
+    from airflow_provider_dataworks.waits.kinds import InstanceKind
+    from airflow_provider_dataworks.waits.polling import InstanceReader
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
 from airflow_provider_dataworks.exceptions import DataWorksTaskInstanceFailed, DataWorksWorkflowInstanceFailed
-from airflow_provider_dataworks.lookup import (
+from airflow_provider_dataworks.status import TASK_INSTANCE, TRIGGER_READY, WORKFLOW_INSTANCE, StatusSet
+from airflow_provider_dataworks.waits.lookup import (
     InstanceLookup,
     TaskInstanceLookup,
     afind_instance,
@@ -21,14 +22,13 @@ from airflow_provider_dataworks.lookup import (
     find_instance,
     find_task_instance,
 )
-from airflow_provider_dataworks.status import TASK_INSTANCE, TRIGGER_READY, WORKFLOW_INSTANCE, StatusSet
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import tzinfo
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-    from airflow_provider_dataworks.lookup import _Lookup
+    from airflow_provider_dataworks.waits.lookup import _Lookup
 
 #: The group a shared poll reads together: (list call, connection id, workspace id, environment, BizDate ms).
 GroupKey = tuple[str, str, int, str, int]

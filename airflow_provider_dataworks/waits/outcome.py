@@ -11,13 +11,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError, error_from_dict
-from airflow_provider_dataworks.kinds import IDS_KWARGS
+from airflow_provider_dataworks.waits.kinds import IDS_KWARGS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import tzinfo
 
-    from airflow_provider_dataworks.kinds import InstanceKind
+    from airflow_provider_dataworks.waits.kinds import InstanceKind
 
 SUCCESS: Final = "success"
 FAILURE: Final = "failure"

@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks._compat import AirflowRescheduleException, TaskDeferred
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import console_url
-from airflow_provider_dataworks.metrics import time_wait, wait_outcome
-from airflow_provider_dataworks.quota import log_api_calls
+from airflow_provider_dataworks.utils.compat import AirflowRescheduleException, TaskDeferred
+from airflow_provider_dataworks.utils.metrics import time_wait, wait_outcome
+from airflow_provider_dataworks.utils.quota import log_api_calls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
