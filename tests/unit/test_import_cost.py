@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 SDK_PACKAGES = ("alibabacloud_dataworks_public20240518", "alibabacloud_tea_openapi", "alibabacloud_credentials")
 
-#: Imports the provider's top-level modules and every module of the subpackages DAG files use, then reports.
+#: Imports the provider's top-level modules and every module of its subpackages but the emulator, then reports.
 PROBE = f"""
 import importlib, json, pkgutil, sys
 import airflow
@@ -28,7 +28,7 @@ for info in pkgutil.iter_modules(root.__path__, root.__name__ + "."):
     if not info.ispkg:
         importlib.import_module(info.name)
         imported.append(info.name)
-for sub in ("hooks", "sensors", "operators", "triggers", "links"):
+for sub in ("hooks", "sensors", "operators", "triggers", "links", "waits", "runs", "utils"):
     package = importlib.import_module(f"{{root.__name__}}.{{sub}}")
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         if info.name in skip:
