@@ -25,6 +25,7 @@ from airflow_provider_dataworks.hooks.errors import translate_sdk_error
 from airflow_provider_dataworks.hooks.pool import run_blocking
 from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_retryable
 from airflow_provider_dataworks.utils.compat import BaseHook
+from airflow_provider_dataworks.utils.fanout import FanOut
 from airflow_provider_dataworks.utils.metrics import count_api_call
 
 if TYPE_CHECKING:
@@ -84,17 +85,17 @@ def shared_client(settings: ConnectionSettings) -> Client:
         return client
 
 
-_lookups: dict[tuple[str, str | None], asyncio.Future[ConnectionSettings]] = {}
+_lookups: dict[tuple[str, str | None], FanOut[ConnectionSettings]] = {}
 
 
 async def _one_lookup_at_a_time(
     key: tuple[str, str | None], lookup: Callable[[], Awaitable[ConnectionSettings]]
 ) -> ConnectionSettings:
     """The settings of connection `key`: joins a lookup already under way on this loop, else starts one."""
-    future = _lookups.get(key)
-    if future is None or future.done() or future.get_loop() is not asyncio.get_running_loop():
-        future = _lookups[key] = asyncio.ensure_future(lookup())
-    return await asyncio.shield(future)
+    shared = _lookups.get(key)
+    if shared is None or shared.done() or shared.loop is not asyncio.get_running_loop():
+        shared = _lookups[key] = FanOut(lookup())
+    return await shared.wait()
 
 
 class DataWorksHook(BaseHook):

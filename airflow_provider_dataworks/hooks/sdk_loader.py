@@ -12,6 +12,8 @@ executing), and a load that failed is tried again by the next caller, not rememb
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import importlib
 import importlib.util
 import marshal
@@ -19,8 +21,13 @@ import os
 import sys
 import threading
 import weakref
+from typing import TYPE_CHECKING
 
 from airflow_provider_dataworks.hooks.pool import run_blocking
+from airflow_provider_dataworks.utils.fanout import FanOut
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CLIENT_MODULE = "alibabacloud_dataworks_public20240518.client"
 #: Compiles one source file: into its bytecode cache when it may be written (then the parent imports it normally,
@@ -39,7 +46,7 @@ sys.stdout.buffer.write(marshal.dumps(compile(open(source, "rb").read(), source,
 
 _lock = threading.Lock()
 _loaded = threading.Event()
-_loading: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = weakref.WeakKeyDictionary()
+_loading: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FanOut[None]] = weakref.WeakKeyDictionary()
 
 
 def load_sdk() -> None:
@@ -54,9 +61,9 @@ async def aload_sdk() -> None:
         return
     loop = asyncio.get_running_loop()
     pending = _loading.get(loop)
-    if pending is None or (pending.done() and (pending.cancelled() or pending.exception() is not None)):
-        pending = _loading[loop] = loop.create_task(_load())
-    await asyncio.shield(pending)
+    if pending is None or pending.failed():
+        pending = _loading[loop] = FanOut(_load())
+    await pending.wait()
 
 
 async def _load() -> None:
@@ -96,19 +103,41 @@ def _import(code: bytes | None) -> None:
     with _lock:
         if _loaded.is_set():
             return
-        if code is None or CLIENT_MODULE in sys.modules:
-            importlib.import_module(CLIENT_MODULE)
-            _loaded.set()
-            return
-        spec = importlib.util.find_spec(CLIENT_MODULE)
-        assert spec is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[CLIENT_MODULE] = module
-        try:
-            exec(marshal.loads(code), module.__dict__)  # the SDK's own source, compiled by the child
-        except BaseException:
-            del sys.modules[CLIENT_MODULE]
-            raise
-        package, _, name = CLIENT_MODULE.rpartition(".")
-        setattr(sys.modules[package], name, module)
+        with _collector_paused():
+            _execute(code)
         _loaded.set()
+
+
+def _execute(code: bytes | None) -> None:
+    if code is None or CLIENT_MODULE in sys.modules:
+        importlib.import_module(CLIENT_MODULE)
+        return
+    spec = importlib.util.find_spec(CLIENT_MODULE)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[CLIENT_MODULE] = module
+    try:
+        exec(marshal.loads(code), module.__dict__)  # the SDK's own source, compiled by the child
+    except BaseException:
+        del sys.modules[CLIENT_MODULE]
+        raise
+    package, _, name = CLIENT_MODULE.rpartition(".")
+    setattr(sys.modules[package], name, module)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the SDK loads, and what the process holds then is frozen afterwards.
+
+    The load makes about 200,000 long-lived objects; a full collection walks them all while holding the GIL (100 to
+    170 ms, from whichever thread triggers it, stalling every trigger). Frozen objects (`gc.freeze`, as Airflow
+    does before forking) are never walked again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
+from airflow_provider_dataworks.utils.fanout import FanOut
 from airflow_provider_dataworks.waits.kinds import WORKFLOW
 from airflow_provider_dataworks.waits.outcome import WaitOutcome
 from airflow_provider_dataworks.waits.polling import DirectReader
@@ -94,7 +96,8 @@ async def wait_for_instances(
         remaining = deadline - time.time()
         if remaining <= 0:
             return WaitOutcome.timed_out([latest[i] for i in instance_ids if i in latest], pending)
-        await asyncio.sleep(min(aligned_delay(poll_interval) if aligned else poll_interval, remaining))
+        delay = aligned_delay(poll_interval) if aligned else poll_interval
+        await (sleep_to_grid(delay) if aligned and delay < remaining else asyncio.sleep(min(delay, remaining)))
 
 
 def aligned_delay(interval: float, now: float | None = None) -> float:
@@ -103,6 +106,24 @@ def aligned_delay(interval: float, now: float | None = None) -> float:
     now = time.time() if now is None else now
     delay = interval - now % interval
     return delay + interval if delay < interval / 2 else delay
+
+
+_grid_wakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, FanOut[None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def sleep_to_grid(delay: float) -> None:
+    """Sleep `delay` s to a point of the wall-clock grid. Every wait due at that point wakes from one timer, a slice
+    per loop iteration: a thousand timers due at once would wake in one iteration and stall the loop."""
+    wakes = _grid_wakes.setdefault(asyncio.get_running_loop(), {})
+    for passed in [at for at, wake in wakes.items() if wake.done()]:
+        del wakes[passed]
+    at = round(time.time() + delay, 3)
+    wake = wakes.get(at)
+    if wake is None:
+        wake = wakes[at] = FanOut(asyncio.sleep(delay))
+    await wake.wait()
 
 
 async def wait_for_workflow_instances(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_dataworks.hooks.dataworks import LIST_PAGE_SIZE, DataWorksHook
+from airflow_provider_dataworks.utils.fanout import FanOut
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -56,8 +57,8 @@ class DirectReader:
 @dataclass
 class _Round:
     ids: set[int]
-    answers: asyncio.Future[dict[int, dict[str, Any]] | None]
-    calls: int = 0
+    #: The batch answer by instance id (None if the batch failed) and the API calls it took.
+    answers: FanOut[tuple[dict[int, dict[str, Any]] | None, int]]
 
 
 class SharedPoller:
@@ -69,7 +70,6 @@ class SharedPoller:
         # No retries inside the batch: a failure sends each wait to its own Get, which retries as it would alone.
         self.hook = DataWorksHook(key[1], retry_limit=0)
         self._round: _Round | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
         self.last_read = time.monotonic()
 
     async def read(self, instance_id: int) -> tuple[dict[str, Any] | None, float]:
@@ -78,19 +78,16 @@ class SharedPoller:
         self.last_read = time.monotonic()
         current = self._round
         if current is None:
-            loop = asyncio.get_running_loop()
-            current = self._round = _Round(set(), loop.create_future())
-            task = loop.create_task(self._run(current))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            ids: set[int] = set()
+            current = self._round = _Round(ids, FanOut(self._run(ids)))
         current.ids.add(instance_id)
-        answers = await asyncio.shield(current.answers)
-        return (answers or {}).get(instance_id), current.calls / len(current.ids)
+        answers, calls = await current.answers.wait()
+        return (answers or {}).get(instance_id), calls / len(current.ids)
 
-    async def _run(self, current: _Round) -> None:
+    async def _run(self, round_ids: set[int]) -> tuple[dict[int, dict[str, Any]] | None, int]:
         await asyncio.sleep(BATCH_WINDOW_SECONDS)
         self._round = None
-        ids = sorted(current.ids)
+        ids = sorted(round_ids)
         before = self.hook.api_calls
         answers: dict[int, dict[str, Any]] | None = None
         try:
@@ -100,8 +97,7 @@ class SharedPoller:
             answers = found
         except Exception as err:
             log.warning("Shared poll of %d instance(s) failed (%s); each wait reads its own instead.", len(ids), err)
-        current.calls = self.hook.api_calls - before
-        current.answers.set_result(answers)
+        return answers, self.hook.api_calls - before
 
 
 _pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[GroupKey, SharedPoller]] = (

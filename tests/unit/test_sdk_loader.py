@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import threading
 import time
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 SLOW_MODULE = """
-import time
+import gc, time
+COLLECTING_WHILE_LOADING = gc.isenabled()
 time.sleep(0.5)
 COMPLETE = True
 """
@@ -80,3 +82,15 @@ def test_a_failed_load_is_tried_again(slow_sdk: str, monkeypatch: pytest.MonkeyP
 
     asyncio.run(twice())
     assert sys.modules[slow_sdk].COMPLETE is True
+
+
+def test_the_load_runs_without_collections_and_freezes_what_it_made(slow_sdk: str) -> None:
+    assert gc.isenabled()
+    gc.unfreeze()  # whatever an earlier load in this process froze
+    try:
+        asyncio.run(sdk_loader.aload_sdk())
+        assert sys.modules[slow_sdk].COLLECTING_WHILE_LOADING is False
+        assert gc.isenabled()  # the collector runs again afterwards
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
