@@ -124,10 +124,12 @@ async def test_a_wait_among_neighbours_ends_as_it_would_alone(dataworks_emulator
 
 async def test_a_failing_batch_sends_each_wait_to_its_own_get(dataworks_emulator, connection):
     ids = [add(dataworks_emulator) for _ in range(4)]
-    dataworks_emulator.inject_fault("ListWorkflowInstances", "error", status=403, code="Forbidden.RAM", times=1)
+    # Every batch fails, however the four waits fall into rounds (a loaded machine may split them).
+    dataworks_emulator.inject_fault("ListWorkflowInstances", "error", status=403, code="Forbidden.RAM", times=100)
     events = await asyncio.gather(*(event_of(make_trigger([i])) for i in ids))
     assert [outcome(e) for e in events] == [("success", ["Success"], 0, 0, None)] * 4
-    assert calls(dataworks_emulator, "GetWorkflowInstance") == 8  # first reads, then one fallback read each
+    assert calls(dataworks_emulator, "ListWorkflowInstances") >= 1  # the waits did try to share
+    assert calls(dataworks_emulator, "GetWorkflowInstance") == 4 * 3  # each of the 3 reads by the wait's own Get
 
 
 async def test_a_restarted_wait_rejoins_and_ends_as_a_lone_one_would(dataworks_emulator, connection):
