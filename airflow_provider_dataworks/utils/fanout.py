@@ -41,15 +41,12 @@ class FanOut(Generic[T]):
 
     async def wait(self) -> T:
         """The work's result: at once if it has been handed out already, else when this waiter's slice is woken."""
-        if not self._task.done():
-            waiter = self.loop.create_future()
+        waiter = self.loop.create_future()
+        if self._task.done():
+            self._settle(waiter)
+        else:
             self._waiters.append(waiter)
-            return await waiter
-        if self._task.cancelled():
-            raise asyncio.CancelledError
-        if self._error is not None:
-            raise self._error
-        return self._result  # type: ignore[return-value]
+        return await waiter
 
     async def _run(self, work: Awaitable[T]) -> None:
         try:
@@ -61,12 +58,16 @@ class FanOut(Generic[T]):
             waiter = self._waiters.popleft()
             if waiter.done():  # its wait was cancelled
                 continue
-            if isinstance(self._error, asyncio.CancelledError):
-                waiter.cancel()
-            elif self._error is not None:
-                waiter.set_exception(self._error)
-            else:
-                waiter.set_result(self._result)  # type: ignore[arg-type]
+            self._settle(waiter)
             woken += 1
             if woken % SLICE == 0:
                 await asyncio.sleep(0)
+
+    def _settle(self, waiter: asyncio.Future[T]) -> None:
+        """Give one waiter the work's outcome: its result, its exception, or its cancellation."""
+        if isinstance(self._error, asyncio.CancelledError) or self._task.cancelled():
+            waiter.cancel()
+        elif self._error is not None:
+            waiter.set_exception(self._error)
+        else:
+            waiter.set_result(self._result)  # type: ignore[arg-type]

@@ -97,7 +97,10 @@ async def wait_for_instances(
         if remaining <= 0:
             return WaitOutcome.timed_out([latest[i] for i in instance_ids if i in latest], pending)
         delay = aligned_delay(poll_interval) if aligned else poll_interval
-        await (sleep_to_grid(delay) if aligned and delay < remaining else asyncio.sleep(min(delay, remaining)))
+        if aligned and delay < remaining:
+            await sleep_to_grid(delay)
+        else:
+            await asyncio.sleep(min(delay, remaining))
 
 
 def aligned_delay(interval: float, now: float | None = None) -> float:
@@ -117,13 +120,17 @@ async def sleep_to_grid(delay: float) -> None:
     """Sleep `delay` s to a point of the wall-clock grid. Every wait due at that point wakes from one timer, a slice
     per loop iteration: a thousand timers due at once would wake in one iteration and stall the loop."""
     wakes = _grid_wakes.setdefault(asyncio.get_running_loop(), {})
-    for passed in [at for at, wake in wakes.items() if wake.done()]:
-        del wakes[passed]
     at = round(time.time() + delay, 3)
     wake = wakes.get(at)
     if wake is None:
-        wake = wakes[at] = FanOut(asyncio.sleep(delay))
+        wake = wakes[at] = FanOut(_sleep_then_forget(wakes, at, delay))
     await wake.wait()
+
+
+async def _sleep_then_forget(wakes: dict[float, FanOut[None]], at: float, delay: float) -> None:
+    """The grid point's one timer; once it is due, later sleepers start a point of their own."""
+    await asyncio.sleep(delay)
+    del wakes[at]
 
 
 async def wait_for_workflow_instances(
