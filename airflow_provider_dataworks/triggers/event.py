@@ -2,12 +2,15 @@
 
 Watchers on one connection, workspace and environment share one poll (Airflow 3.3's shared streams): the
 triggerer runs one ListWorkflowInstances loop per group, and each watcher picks its own finished instances from
-every snapshot, remembering what it reported in the asset state store.
+every snapshot, remembering what it reported in the asset state store. A watch starts at a moment, not at a
+snapshot: what finished after that moment is reported, even when the first poll already shows it finished.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
@@ -16,11 +19,13 @@ from airflow_provider_dataworks.utils.quota import check_poll_interval
 from airflow_provider_dataworks.waits.watching import (
     Snapshot,
     WatchSpec,
+    Watermark,
     dump_watermark,
     event_payload,
     load_watermark,
     poll_recent_instances,
     select_new,
+    without,
 )
 
 try:
@@ -43,7 +48,9 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
 
     Each event's payload is ``{"instance": <WorkflowInstance dict>, "workflow_id", "workflow_instance_id",
     "status", "biz_date"}``; Airflow puts it in the asset event's ``extra["payload"]``. Watches the data dates
-    of today and the two days before in DataWorks' time zone (connection extra ``timezone``).
+    of today and the two days before in DataWorks' time zone (connection extra ``timezone``). With nothing
+    stored, the watch starts when the trigger starts: instances that finished before then (``FinishedTime``)
+    are not reported, every later finish is.
 
     :param workflow_ids: the DataWorks workflows to watch (one id or several).
     :param project_id: workspace id; default: the connection's ``project_id`` extra.
@@ -84,7 +91,6 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
         self.poll_interval = check_poll_interval("poll_interval", poll_interval)  # the floor, as for every wait
         self.retry_limit = int(retry_limit)
         self.retry_delay = float(retry_delay)
-        self._reported: dict[str, str] | None = None
         self._store_usable = True
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -135,23 +141,27 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Snapshot]) -> AsyncIterator[TriggerEvent]:
         """From each snapshot, the events of this watcher's newly finished instances.
 
-        What a snapshot reported is recorded when the next snapshot arrives, a poll after its events were handed
-        to the triggerer (which stores them in its own loop): a crash in between repeats an event, never loses one.
+        The watch starts now, before its first poll, and that moment is stored at once, so a restart before the
+        first poll keeps it. What a snapshot reported is recorded when the next snapshot arrives, a poll after its
+        events were handed to the triggerer (which stores them in its own loop): a crash in between repeats an
+        event, never loses one.
         """
-        self._reported = await self._load_watermark()
-        stored = self._reported
+        started_at = time.time()  # the moment the watch starts, not the time of its first snapshot
+        stored = await self._load_watermark(started_at)
+        current = stored or Watermark(started_at)
+        self._log_start(current)
+        if stored is None:
+            await self._save_watermark(current)
+            stored = current
         async for snapshot in shared_stream:
-            if self._reported != stored and self._reported is not None:
-                await self._save_watermark(self._reported)
-                stored = self._reported
-            new, marks = select_new(snapshot.instances, self.spec, self._reported)
-            if self._reported is None:
-                self.log.info(
-                    "Watching DataWorks workflows %s from now: %d instance(s) already %s are not reported.",
-                    list(self.spec.workflow_ids),
-                    len(marks),
-                    "/".join(self.spec.statuses),
-                )
+            if current != stored:
+                await self._save_watermark(current)
+                stored = current
+            new, after = select_new(snapshot.instances, self.spec, current)
+            if current.reported is None:  # the first poll: its baseline is safe to record before its events
+                stored = without(after, new)
+                await self._save_watermark(stored)
+                self._log_baseline(stored)
             for instance in new:
                 self.log.info(
                     "DataWorks workflow instance %s of workflow %s is %s.",
@@ -160,15 +170,38 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
                     instance.get("Status"),
                 )
                 yield TriggerEvent(event_payload(instance, snapshot.timezone))
-            if stored is None and not new:  # the first baseline reports nothing: safe to record at once
-                await self._save_watermark(marks)
-                stored = marks
-            self._reported = marks
+            current = after
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Without shared streams (Airflow before 3.3), the same poll and filter for this watcher alone."""
         async for event in self.filter_shared_stream(type(self).open_shared_stream(self.serialize()[1])):
             yield event
+
+    def _log_start(self, watermark: Watermark) -> None:
+        """Say from when this watch reports (the demo waits for this line before it finishes an instance)."""
+        if watermark.reported is not None:
+            self.log.info(
+                "Watching DataWorks workflows %s: resuming from the stored watermark (%d instance(s) reported).",
+                list(self.spec.workflow_ids),
+                len(watermark.reported),
+            )
+            return
+        self.log.info(
+            "Watching DataWorks workflows %s: %s instances that finish from %s on are reported.",
+            list(self.spec.workflow_ids),
+            "/".join(self.spec.statuses),
+            datetime.fromtimestamp(watermark.started_at, UTC).isoformat(timespec="milliseconds"),
+        )
+
+    def _log_baseline(self, baseline: Watermark) -> None:
+        """Say how many watched instances the first poll leaves out, and why."""
+        self.log.info(
+            "Watching DataWorks workflows %s: %d %s instance(s) that finished before the watch started are not "
+            "reported.",
+            list(self.spec.workflow_ids),
+            len(baseline.reported or {}),
+            "/".join(self.spec.statuses),
+        )
 
     # -- the watermark -----------------------------------------------------------------------------------
 
@@ -180,25 +213,25 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
         """The asset state store Airflow injects into event triggers (3.3+), or None (also once it failed to read)."""
         return getattr(self, "asset_state_store", None) if self._store_usable else None
 
-    async def _load_watermark(self) -> dict[str, str] | None:
-        """What an earlier run of this watcher reported (None: start from now, reporting only new finishes)."""
+    async def _load_watermark(self, started_at: float) -> Watermark | None:
+        """What an earlier run of this watcher stored (None: the watch starts at `started_at`)."""
         store = self._store()
         if store is None:
-            self.log.info("No asset state store: a triggerer restart starts this watch afresh from its first poll.")
+            self.log.info("No asset state store: after a triggerer restart this watch starts afresh, at the restart.")
             return None
         try:
-            return load_watermark(await store.aget(self._watermark_key()))
+            return load_watermark(await store.aget(self._watermark_key()), started_at)
         except Exception as err:  # the store is optional (e.g. one trigger on several assets has no single one)
             self.log.warning("Could not read the watermark from the asset state store, keeping it in memory: %s", err)
             self._store_usable = False
             return None
 
-    async def _save_watermark(self, marks: dict[str, str]) -> None:
-        """Record what is reported, so a restarted triggerer reports each instance once."""
+    async def _save_watermark(self, watermark: Watermark) -> None:
+        """Record the watch's start and what is reported, so a restarted triggerer reports each instance once."""
         store = self._store()
         if store is None:
             return
         try:
-            await store.aset(self._watermark_key(), dump_watermark(marks))
+            await store.aset(self._watermark_key(), dump_watermark(watermark))
         except Exception as err:  # keep watching from memory; only a restart would lose this state
             self.log.warning("Could not store the watermark in the asset state store: %s", err)

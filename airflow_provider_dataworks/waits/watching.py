@@ -2,7 +2,8 @@
 
 The poll lists every instance of a workspace and environment on the watched data dates; each watcher then keeps
 the instances of its own workflows, types and statuses, and compares them with what it has already reported
-(its watermark: instance id -> completion mark). Pure logic plus one awaitable poll; no Airflow trigger here.
+(its watermark: the moment its watch started, and instance id -> completion mark). Pure logic plus one awaitable
+poll; no Airflow trigger here.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ WATCHABLE_STATUSES = (WorkflowInstanceStatus.SUCCESS.value, WorkflowInstanceStat
 #: Data dates watched besides today's: yesterday's (today's scheduled runs) and the day before (runs scheduled
 #: late yesterday that finish after midnight).
 LOOKBACK_DAYS = 2
-#: Version of the stored watermark's layout.
-WATERMARK_VERSION = 1
+#: Version of the stored watermark's layout: 2 adds the watch's start moment; `load_watermark` still reads 1.
+WATERMARK_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -132,14 +133,33 @@ def completion_mark(instance: dict[str, Any]) -> str:
     return f"{instance.get('Status')}@{finished}"
 
 
+@dataclass(frozen=True)
+class Watermark:
+    """What a watcher keeps: when its watch started (epoch seconds) and what it has reported since.
+
+    `reported` None: no poll recorded yet, so the next poll's baseline is what finished before `started_at`.
+    """
+
+    started_at: float
+    reported: dict[str, str] | None = None
+
+
+def finished_before(instance: dict[str, Any], moment: float) -> bool:
+    """Whether the instance's `FinishedTime` (epoch ms) proves it finished before `moment` (epoch seconds)."""
+    finished = _int_or_none(instance.get("FinishedTime"))
+    return finished is not None and finished < moment * 1000
+
+
 def select_new(
-    instances: Iterable[dict[str, Any]], spec: WatchSpec, reported: dict[str, str] | None
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    instances: Iterable[dict[str, Any]], spec: WatchSpec, watermark: Watermark
+) -> tuple[list[dict[str, Any]], Watermark]:
     """The instances to report now, and the watermark to keep: every watched instance now in a watched status.
 
-    `reported` None means nothing was recorded yet (a first start): what has already finished becomes the
-    baseline and is not reported. An instance that leaves a watched status (a rerun starts) drops out of the
-    watermark, so its next finish is reported; instances that leave the watched data dates drop out too.
+    With nothing reported yet (a first start) only what finished before the watch started is the baseline; an
+    instance that finished at or after the start is reported even in the first poll. A missing `FinishedTime`
+    cannot prove a finish before the start, so such an instance is reported (once) rather than risk losing it.
+    An instance that leaves a watched status (a rerun starts) drops out of the watermark, so its next finish is
+    reported; instances that leave the watched data dates drop out too.
     """
     marks: dict[str, str] = {}
     new: list[dict[str, Any]] = []
@@ -148,10 +168,20 @@ def select_new(
             continue
         key, mark = str(instance.get("Id")), completion_mark(instance)
         marks[key] = mark
-        if reported is not None and reported.get(key) != mark:
+        if watermark.reported is None:
+            if not finished_before(instance, watermark.started_at):
+                new.append(instance)
+        elif watermark.reported.get(key) != mark:
             new.append(instance)
     new.sort(key=lambda i: (i.get("FinishedTime") or 0, int(i.get("Id") or 0)))
-    return new, marks
+    return new, Watermark(watermark.started_at, marks)
+
+
+def without(watermark: Watermark, instances: Iterable[dict[str, Any]]) -> Watermark:
+    """The watermark minus `instances`: safe to store before they are reported (a crash repeats them, never loses)."""
+    left_out = {str(instance.get("Id")) for instance in instances}
+    reported = {key: mark for key, mark in (watermark.reported or {}).items() if key not in left_out}
+    return Watermark(watermark.started_at, reported)
 
 
 def event_payload(instance: dict[str, Any], timezone: str) -> dict[str, Any]:
@@ -165,16 +195,26 @@ def event_payload(instance: dict[str, Any], timezone: str) -> dict[str, Any]:
     }
 
 
-def dump_watermark(marks: dict[str, str]) -> dict[str, Any]:
+def dump_watermark(watermark: Watermark) -> dict[str, Any]:
     """The watermark as the JSON value stored in the asset state store."""
-    return {"version": WATERMARK_VERSION, "reported": dict(sorted(marks.items()))}
+    reported = None if watermark.reported is None else dict(sorted(watermark.reported.items()))
+    return {"version": WATERMARK_VERSION, "started_at": watermark.started_at, "reported": reported}
 
 
-def load_watermark(value: Any) -> dict[str, str] | None:
-    """A stored watermark, or None when there is none (or it is not one this version wrote)."""
-    if not isinstance(value, dict) or value.get("version") != WATERMARK_VERSION:
+def load_watermark(value: Any, started_at: float) -> Watermark | None:
+    """A stored watermark, or None when there is none (or it is not one this version can read).
+
+    A version 1 watermark has no start moment; it always holds what was reported, so `started_at` (this watch's
+    start) stands in for it and is never used to pick a baseline.
+    """
+    if not isinstance(value, dict) or value.get("version") not in (1, WATERMARK_VERSION):
+        return None
+    stored_start = value.get("started_at", started_at)
+    if isinstance(stored_start, bool) or not isinstance(stored_start, (int, float)):
         return None
     reported = value.get("reported")
+    if reported is None and value["version"] == WATERMARK_VERSION:
+        return Watermark(float(stored_start))
     if not isinstance(reported, dict):
         return None
-    return {str(k): str(v) for k, v in reported.items()}
+    return Watermark(float(stored_start), {str(k): str(v) for k, v in reported.items()})

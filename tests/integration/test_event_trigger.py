@@ -115,6 +115,36 @@ async def test_each_finish_is_reported_once_with_the_instance(dataworks_emulator
     assert before not in collector.ids()
 
 
+async def test_a_finish_during_the_first_poll_is_reported(dataworks_emulator, connection):
+    dw = dataworks_emulator
+    before = dw.add_workflow_instance(workflow_id=7, biz_date=YESTERDAY, statuses=["Success"])
+    await asyncio.sleep(0.05)  # `before` finished well before the watch starts
+    dw.inject_fault("ListWorkflowInstances", "slow", delay=0.8)  # the first poll's first call (read timeout: 1 s)
+    collector = Collector(make_trigger([7], MemoryStateStore()).run())
+    await asyncio.sleep(0.3)  # the watch has started; its first poll is in flight
+    during = dw.add_workflow_instance(workflow_id=7, biz_date=YESTERDAY, statuses=["Success"])
+    assert not dw.calls("ListWorkflowInstances")  # no poll has answered yet: the first snapshot shows `during` done
+    assert await collector.until(1, timeout=10) == [during]
+    assert before not in collector.ids()
+    await collector.stop()
+
+
+async def test_a_restart_before_the_first_poll_keeps_the_stored_start(dataworks_emulator, connection):
+    dw = dataworks_emulator
+    store = MemoryStateStore()
+    dw.inject_fault("ListWorkflowInstances", "slow", delay=0.8)
+    first = Collector(make_trigger([7], store).run())
+    await asyncio.sleep(0.3)
+    during = dw.add_workflow_instance(workflow_id=7, biz_date=YESTERDAY, statuses=["Success"])
+    await first.stop()  # the triggerer goes down before the watch's first poll answers
+    assert [json.loads(v)["reported"] for v in store.values.values()] == [None]  # only the start is stored
+
+    await asyncio.sleep(0.05)
+    second = Collector(make_trigger([7], store).run())  # a new trigger object starting later, as after a restart
+    assert await second.until(1, timeout=10) == [during]
+    await second.stop()
+
+
 async def test_failure_is_reported_when_watched(dataworks_emulator, connection):
     dw = dataworks_emulator
     collector = Collector(make_trigger(7, MemoryStateStore(), statuses=["Failure"]).run())

@@ -13,11 +13,13 @@ from airflow_harness import AIRFLOW_3
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
 from airflow_provider_dataworks.waits.watching import (
     WatchSpec,
+    Watermark,
     dump_watermark,
     event_payload,
     load_watermark,
     select_new,
     watched_data_dates,
+    without,
 )
 
 AIRFLOW_3_ONLY = pytest.mark.skipif(
@@ -25,43 +27,84 @@ AIRFLOW_3_ONLY = pytest.mark.skipif(
 )
 
 SPEC = WatchSpec.build([7], ["Success"], ["Normal"])
+START = 5.0  # the watch starts at 5000 ms after the epoch
+
+
+def seen(reported):
+    return Watermark(START, reported)
 
 
 def inst(id_, status="Success", workflow_id=7, type_="Normal", finished=1000):
     return {"Id": id_, "WorkflowId": workflow_id, "Type": type_, "Status": status, "FinishedTime": finished}
 
 
-def test_first_start_takes_what_has_finished_as_the_baseline():
-    new, marks = select_new([inst(1), inst(2, "Running")], SPEC, None)
-    assert new == [] and marks == {"1": "Success@1000"}
+def test_first_start_takes_what_finished_before_the_start_as_the_baseline():
+    new, after = select_new([inst(1), inst(2, "Running", finished=None)], SPEC, Watermark(START))
+    assert new == [] and after == Watermark(START, {"1": "Success@1000"})
+
+
+def test_a_finish_after_the_start_is_reported_though_the_first_poll_already_shows_it():
+    instances = [inst(1, finished=4999), inst(2, finished=5000), inst(3, finished=7000), inst(4, "Running")]
+    new, after = select_new(instances, SPEC, Watermark(START))
+    assert [i["Id"] for i in new] == [2, 3]  # at or after the start: news, even in the first snapshot
+    assert after.reported == {"1": "Success@4999", "2": "Success@5000", "3": "Success@7000"}
+    assert without(after, new) == Watermark(START, {"1": "Success@4999"})  # what may be stored before the events
+
+
+def test_a_first_poll_reports_a_finish_it_cannot_date_rather_than_lose_it():
+    undated = {**inst(1), "FinishedTime": None, "ModifyTime": 1000}
+    new, after = select_new([undated, inst(2), inst(3, "Failure")], SPEC, Watermark(START))
+    assert [i["Id"] for i in new] == [1]
+    assert after.reported == {"1": "Success@1000", "2": "Success@1000"}
+    again, _ = select_new([undated], SPEC, after)
+    assert again == []  # reported once: from then on the watermark decides
+
+
+def test_once_something_is_reported_the_start_no_longer_matters():
+    new, _ = select_new([inst(1, finished=1000), inst(2, finished=1000)], SPEC, seen({"1": "Success@1000"}))
+    assert [i["Id"] for i in new] == [2]  # finished long before the start, yet new since the last poll
 
 
 def test_only_new_finishes_of_watched_workflows_types_and_statuses_are_reported():
-    seen = {"1": "Success@1000"}
     instances = [inst(1), inst(2), inst(3, workflow_id=8), inst(4, type_="SupplementData"), inst(5, "Failure")]
-    new, marks = select_new(instances, SPEC, seen)
+    new, after = select_new(instances, SPEC, seen({"1": "Success@1000"}))
     assert [i["Id"] for i in new] == [2]
-    assert marks == {"1": "Success@1000", "2": "Success@1000"}
+    assert after.reported == {"1": "Success@1000", "2": "Success@1000"}
 
 
 def test_a_rerun_is_reported_when_it_finishes_again():
-    _, marks = select_new([inst(1, "Running", finished=None)], SPEC, {"1": "Success@1000"})
-    assert marks == {}  # the rerun is running: it leaves the watermark
-    new, _ = select_new([inst(1, finished=2000)], SPEC, marks)
+    _, after = select_new([inst(1, "Running", finished=None)], SPEC, seen({"1": "Success@1000"}))
+    assert after.reported == {}  # the rerun is running: it leaves the watermark
+    new, _ = select_new([inst(1, finished=2000)], SPEC, after)
     assert [i["Id"] for i in new] == [1]
-    new, _ = select_new([inst(1, finished=3000)], SPEC, {"1": "Success@1000"})  # rerun between two polls
+    new, _ = select_new([inst(1, finished=3000)], SPEC, seen({"1": "Success@1000"}))  # rerun between two polls
     assert [i["Id"] for i in new] == [1]
 
 
 def test_events_come_in_finish_order():
-    new, _ = select_new([inst(1, finished=3000), inst(2, finished=1000)], SPEC, {})
+    new, _ = select_new([inst(1, finished=3000), inst(2, finished=1000)], SPEC, seen({}))
     assert [i["Id"] for i in new] == [2, 1]
 
 
 def test_watermark_round_trip_and_foreign_values():
-    assert load_watermark(dump_watermark({"1": "Success@1"})) == {"1": "Success@1"}
-    for foreign in (None, "x", {"version": 99, "reported": {}}, {"version": 1, "reported": []}):
-        assert load_watermark(foreign) is None
+    for watermark in (Watermark(START, {"1": "Success@1"}), Watermark(START)):
+        assert load_watermark(dump_watermark(watermark), 99.0) == watermark  # the stored start wins
+    assert dump_watermark(Watermark(START)) == {"version": 2, "started_at": START, "reported": None}
+    foreign = (
+        None,
+        "x",
+        {"version": 99, "reported": {}},
+        {"version": 1, "reported": []},
+        {"version": 1, "reported": None},  # version 1 always held what was reported
+        {"version": 2, "started_at": "soon", "reported": {}},
+        {"version": 2, "started_at": True, "reported": None},
+    )
+    for value in foreign:
+        assert load_watermark(value, START) is None
+
+
+def test_a_version_1_watermark_still_loads_with_the_current_start():
+    assert load_watermark({"version": 1, "reported": {"1": "Success@1"}}, START) == seen({"1": "Success@1"})
 
 
 def test_watched_dates_are_today_and_two_days_before_in_dataworks_zone():
