@@ -12,7 +12,9 @@ from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksCo
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.runs.identity import RunIdentity, fit_run_name
+from airflow_provider_dataworks.runs.record import RunLedger
 from airflow_provider_dataworks.runs.starting import DEFAULT_CREATION_TIMEOUT, RunRequest, RunStarter
+from airflow_provider_dataworks.runs.tries import dag_run_started, earlier_try_starts, try_kind
 from airflow_provider_dataworks.utils.compat import BaseOperator, conf
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
@@ -241,13 +243,18 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             creation_poll_interval=min(self.poll_interval, MAX_CREATION_POLL_INTERVAL),
             creation_timeout=self.creation_timeout,
             limits=self.limits(),
+            ledger=RunLedger(context.get("task_state_store")),
         )
+        ti = context["ti"]
+        earlier_starts = earlier_try_starts(ti)
         try:
             self.workflow_instance_ids = self._starter.start(
-                is_retry=_try_number(context) > 1,
+                attempt=try_kind(ti, self.retries or 0),
                 reuse_existing_run=self.reuse_existing_run,
                 retry_from_failure=self.retry_from_failure,
                 deadline=deadline,
+                first_try_started=earlier_starts[0] if earlier_starts else dag_run_started(context),
+                earlier_try_started=earlier_starts[-1] if earlier_starts else None,
             )
         except BaseException as err:
             starter = self._starter  # after a kill, only what is known by now: the kill has had its budget
@@ -381,10 +388,6 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         ids = starter.kill() if starter is not None else self.workflow_instance_ids
         self._stopped_on_kill.update(ids)
         self._stop_quietly(ids, "the task was killed", deadline=time.time() + KILL_STOP_SECONDS)
-
-
-def _try_number(context: Context) -> int:
-    return int(getattr(context["ti"], "try_number", 1) or 1)
 
 
 def __getattr__(name: str) -> Any:

@@ -91,14 +91,17 @@ def plan_retry(
     *,
     reuse_existing_run: bool,
     retry_from_failure: bool,
+    adopt_succeeded: bool = True,
     zone: tzinfo | None = None,
 ) -> RetryPlan:
     """Decide from the earlier tries' instances (already matched by identity) whether to adopt or start afresh.
 
     Per data date the newest instance is the earlier run's; older ones still going are leftovers and stopped.
-    The earlier run is adopted when it covers every data date and is still going (`reuse_existing_run`) or
-    failed (`retry_from_failure`, its failed instances are rerun). Otherwise what still runs is stopped and a
-    fresh run starts (also after a success: a cleared task runs again).
+    The earlier run is adopted when it covers every data date and succeeded (`adopt_succeeded`: an automatic
+    retry, whose earlier try died as its run finished, must not process the data twice), is still going
+    (`reuse_existing_run`) or failed (`retry_from_failure`, its failed instances are rerun). Otherwise what still
+    runs is stopped and a fresh run starts (also after a success when the task was cleared: the work is asked
+    for again).
     """
     newest: dict[int, dict[str, Any]] = {}
     plan = RetryPlan()
@@ -119,8 +122,12 @@ def plan_retry(
         plan.reason = f"the earlier run's instances {failed} failed (retry_from_failure is off)"
     elif going and not reuse_existing_run:
         plan.reason = f"the earlier run's instances {going} are still going (reuse_existing_run is off)"
+    elif not going and not failed and not adopt_succeeded:
+        plan.reason = "the earlier run succeeded, and the task was cleared: the work is asked for again"
     elif not going and not failed:
+        plan.adopt_ids = [int(i["Id"]) for i in latest]
         plan.reason = "the earlier run succeeded"
+        return plan
     else:
         plan.adopt_ids = [int(i["Id"]) for i in latest]
         plan.rerun_ids = failed

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
+    DataWorksInstanceNotFoundError,
     DataWorksStartInterrupted,
     DataWorksThrottlingError,
     DataWorksTransportError,
@@ -18,6 +19,8 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWorkflowCreateFailed,
 )
 from airflow_provider_dataworks.runs.identity import RunIdentity, plan_retry
+from airflow_provider_dataworks.runs.record import RunLedger, RunRecord
+from airflow_provider_dataworks.runs.tries import TryKind
 from airflow_provider_dataworks.status import WorkflowInstanceStatus
 
 if TYPE_CHECKING:
@@ -32,6 +35,9 @@ DEFAULT_CREATION_TIMEOUT = 300.0
 RESOLVE_TIMEOUT_SECONDS = 30.0
 #: Seconds a kill may spend on it: Airflow sends SIGKILL 5 s after SIGTERM, and the stop call needs the rest.
 KILL_RESOLVE_SECONDS = 2.5
+#: Seconds DataWorks' clock may run behind Airflow's: a run's CreateTime this much before a moment still counts
+#: as after it.
+CLOCK_SKEW_SECONDS = 10.0
 
 
 @dataclass
@@ -74,52 +80,125 @@ class RunStarter:
     creation_poll_interval: float
     creation_timeout: float = DEFAULT_CREATION_TIMEOUT
     limits: str = "deadline"
+    ledger: RunLedger = field(default_factory=lambda: RunLedger(None))
     operation_id: str | None = None
     instance_ids: list[int] = field(default_factory=list)
-    create_attempted: bool = False
+    create_unresolved: bool = False
     earlier_ids: set[int] = field(default_factory=set)
+    not_before: float | None = None
     killed: bool = False
 
     # -- starting -----------------------------------------------------------------------------------------
 
     def start(
-        self, *, is_retry: bool, reuse_existing_run: bool, retry_from_failure: bool, deadline: float
+        self,
+        *,
+        attempt: TryKind,
+        reuse_existing_run: bool,
+        retry_from_failure: bool,
+        deadline: float,
+        first_try_started: float | None = None,
+        earlier_try_started: float | None = None,
     ) -> list[int]:
         """The ids of this task instance's run: an earlier try's (adopted or rerun) or a newly created one.
 
-        Runs of this identity that exist before a first try creates its own (a DAG run deleted and made again
-        under the same run id) are never its own: they are neither adopted, nor stopped, nor taken for a run
-        whose creation answer was lost.
+        What earlier tries started is read from the task state store's record where there is one, else found by
+        identity. Runs of this identity created before the task instance's first try (a DAG run deleted and made
+        again under the same run id) are never its own: neither adopted, nor stopped, nor taken for a run whose
+        creation answer was lost.
+
+        :param first_try_started: when the task instance's first try began (epoch s), where Airflow tells; the
+            record's date wins, and the first try itself is now.
+        :param earlier_try_started: when the try before this one began (epoch s), where Airflow tells: without a
+            record, a run it may still have been creating is looked for until its creation window closes.
         """
-        earlier = self.own_instances(deadline)
+        record = self.ledger.read()
+        if attempt is TryKind.FIRST or record is None:
+            first_try_started = time.time() if attempt is TryKind.FIRST else first_try_started
+        else:
+            first_try_started = record.first_try_started
+        if first_try_started is not None:
+            self.not_before = first_try_started - CLOCK_SKEW_SECONDS
+            self.ledger.begin(first_try_started)
+        if attempt is TryKind.FIRST:
+            stale = self.own_instances(deadline)
+            self.earlier_ids = {int(i["Id"]) for i in stale}
+            if stale:
+                log.warning(
+                    "Ignoring workflow instances %s: they carry this task instance's identity but existed before its "
+                    "first try (a DAG run made again under the same run id?).",
+                    sorted(self.earlier_ids),
+                )
+            return self.create(deadline)
+        earlier = self._earlier_run(record, earlier_try_started, deadline)
         self.earlier_ids = {int(i["Id"]) for i in earlier}
-        if not is_retry and earlier:
-            log.warning(
-                "Ignoring workflow instances %s: they carry this task instance's identity but existed before its "
-                "first try (a DAG run made again under the same run id?).",
-                sorted(self.earlier_ids),
-            )
-        if is_retry:
-            days = [self.hook.biz_date_ms(d) for d in self.request.days()]
-            plan = plan_retry(
-                earlier,
-                days,
-                reuse_existing_run=reuse_existing_run,
-                retry_from_failure=retry_from_failure,
-                zone=self.hook.settings.zone,
-            )
-            if plan.stop_ids:
-                log.warning("Stopping workflow instances %s of an earlier try: %s.", plan.stop_ids, plan.reason)
-                self.hook.stop_workflow_instances(plan.stop_ids, deadline=deadline)
-            if plan.adopt_ids:
-                log.info("Adopting workflow instances %s of an earlier try: %s.", plan.adopt_ids, plan.reason)
-                self.instance_ids = plan.adopt_ids
-                if plan.rerun_ids:
-                    self.rerun_failed(plan.rerun_ids, deadline)
-                return self.instance_ids
-            if earlier:
-                log.info("Starting a fresh run: %s.", plan.reason)
+        plan = plan_retry(
+            earlier,
+            [self.hook.biz_date_ms(d) for d in self.request.days()],
+            reuse_existing_run=reuse_existing_run,
+            retry_from_failure=retry_from_failure,
+            adopt_succeeded=attempt is TryKind.RETRY,
+            zone=self.hook.settings.zone,
+        )
+        if plan.stop_ids:
+            log.warning("Stopping workflow instances %s of an earlier try: %s.", plan.stop_ids, plan.reason)
+            self.hook.stop_workflow_instances(plan.stop_ids, deadline=deadline)
+        if plan.adopt_ids:
+            log.info("Adopting workflow instances %s of an earlier try: %s.", plan.adopt_ids, plan.reason)
+            self.instance_ids = plan.adopt_ids
+            self.ledger.created(self.instance_ids)
+            if plan.rerun_ids:
+                self.rerun_failed(plan.rerun_ids, deadline)
+            return self.instance_ids
+        if earlier:
+            log.info("Starting a fresh run (%s): %s.", attempt.value, plan.reason)
         return self.create(deadline)
+
+    def _earlier_run(
+        self, record: RunRecord | None, earlier_try_started: float | None, deadline: float
+    ) -> list[dict[str, Any]]:
+        """The instances of the run earlier tries started: resolved from the record by instance ids or operation
+        id where it has them, else looked for by identity, through the creation window while it may be open."""
+        if record is not None and record.instance_ids:
+            return self._read_instances(record.instance_ids, deadline)
+        if record is not None and record.operation_id:
+            log.info("Resolving the earlier try's creation operation %s.", record.operation_id)
+            try:
+                ids = self.wait_for_creation(record.operation_id, deadline)
+            except DataWorksWorkflowCreateFailed as err:
+                log.warning("The earlier try's run was never created: %s", err)
+                return []
+            self.ledger.created(ids)
+            return self._read_instances(ids, deadline)
+        found = self.own_instances(deadline)
+        if found:
+            return found
+        window_opened: float
+        if record is not None and record.create_requested is not None:
+            window_opened = record.create_requested
+        elif record is None and not self.ledger.durable:
+            window_opened = earlier_try_started or time.time()  # unknown: the earlier try may have just begun
+        else:
+            return []  # the record says no earlier try asked DataWorks for a run
+        window_end = min(deadline, window_opened + self.creation_timeout)
+        if time.time() >= window_end:
+            return []
+        log.info(
+            "No run of an earlier try is listed yet; DataWorks may still be creating one: looking by identity "
+            "until %s.",
+            time.strftime("%H:%M:%S", time.localtime(window_end)),
+        )
+        return self._look_by_identity(window_end, set())
+
+    def _read_instances(self, instance_ids: list[int], deadline: float) -> list[dict[str, Any]]:
+        """The recorded instances as DataWorks has them now (one Get each); an instance gone is left out."""
+        found = []
+        for instance_id in instance_ids:
+            try:
+                found.append(self.hook.get_workflow_instance(instance_id, deadline=deadline))
+            except DataWorksInstanceNotFoundError:
+                log.warning("Workflow instance %s of an earlier try no longer exists in DataWorks.", instance_id)
+        return found
 
     def create(self, deadline: float) -> list[int]:
         """CreateWorkflowInstances once; after a possibly lost answer, adopt the run if it appears, else try again.
@@ -131,13 +210,18 @@ class RunStarter:
         retries = self.hook.retry_policy.retry_limit
         for attempt in range(retries + 1):
             self._check_not_killed()
+            requested = time.time()
+            self.ledger.create_requested()
             try:
-                self.create_attempted = True
+                self.create_unresolved = True
                 self.operation_id = self._create_call(deadline)
             except DataWorksAPIError as err:
+                if not isinstance(err, DataWorksTransportError):  # DataWorks answered: nothing was created
+                    self.create_unresolved = False
+                    self.ledger.refused()
                 if not err.retryable or isinstance(err, DataWorksThrottlingError):
                     raise
-                if not isinstance(err, DataWorksTransportError):  # DataWorks answered: nothing was created
+                if not isinstance(err, DataWorksTransportError):
                     if attempt == retries:
                         raise
                     log.warning("%s; creating the run again.", err)
@@ -148,14 +232,17 @@ class RunStarter:
                     self.creation_timeout,
                     "creating it again" if attempt < retries else "giving up",
                 )
-                found = self._find_new_run(deadline)
+                found = self._find_new_run(requested, deadline)
                 if found:
                     log.info("Found the run the lost answer created: workflow instances %s.", found)
                     self.instance_ids = found
+                    self.create_unresolved = False
+                    self.ledger.created(found)
                     return found
                 if attempt == retries:
                     raise
                 continue
+            self.ledger.answered(self.operation_id)
             log.info(
                 "DataWorks is creating run %r of workflow %s (operation %s).",
                 self.request.name,
@@ -163,6 +250,8 @@ class RunStarter:
                 self.operation_id,
             )
             self.instance_ids = self.wait_for_creation(self.operation_id, deadline)
+            self.create_unresolved = False
+            self.ledger.created(self.instance_ids)
             return self.instance_ids
         raise AssertionError("unreachable: the last attempt either returns or raises")
 
@@ -250,9 +339,13 @@ class RunStarter:
 
     # -- finding this task instance's runs ------------------------------------------------------------------
 
-    def own_instances(self, deadline: float | None = None) -> list[dict[str, Any]]:
-        """Every instance of this task instance's runs on the run's data dates, matched exactly by identity."""
+    def own_instances(
+        self, deadline: float | None = None, *, created_since: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Every instance of this task instance's runs on the run's data dates, matched exactly by identity, and
+        created since its first try (or since `created_since`, epoch s) where those moments are known."""
         request = self.request
+        since = max((t for t in (self.not_before, created_since) if t is not None), default=None)
         found: list[dict[str, Any]] = []
         for day in request.days():
             instances = self.hook.list_workflow_instances(
@@ -263,31 +356,45 @@ class RunStarter:
                 name=request.name,
                 deadline=deadline,
             )
-            found += [i for i in instances if request.identity.owns(i, request.name)]
+            found += [i for i in instances if request.identity.owns(i, request.name) and _created_since(i, since)]
         return found
 
-    def _new_instance_ids(self, deadline: float | None) -> list[int]:
-        """Ids of a run of this identity that no earlier try made, if it covers every data date."""
-        new = [i for i in self.own_instances(deadline) if int(i["Id"]) not in self.earlier_ids]
+    def _new_instance_ids(self, requested: float | None, deadline: float | None) -> list[int]:
+        """Ids of a run of this identity that no earlier try made (created since `requested`, epoch s, less the
+        clock skew), if it covers every data date."""
+        since = None if requested is None else requested - CLOCK_SKEW_SECONDS
+        new = [i for i in self.own_instances(deadline, created_since=since) if int(i["Id"]) not in self.earlier_ids]
         days = {self.hook.biz_date_ms(d) for d in self.request.days()}
         if days <= {int(i["BizDate"]) for i in new}:
             return sorted(int(i["Id"]) for i in new)
         return []
 
-    def _find_new_run(self, deadline: float) -> list[int]:
+    def _find_new_run(self, requested: float, deadline: float) -> list[int]:
         """Look for the run a lost answer may have created, until it appears or the creation window closes."""
         window_end = min(deadline, time.time() + self.creation_timeout)
+        found = self._look_by_identity(window_end, self.earlier_ids, requested)
+        return sorted(int(i["Id"]) for i in found)
+
+    def _look_by_identity(
+        self, window_end: float, exclude: set[int], requested: float | None = None
+    ) -> list[dict[str, Any]]:
+        """List this identity's runs until one covering every data date appears (not among `exclude`, created
+        since `requested`) or `window_end` passes; transient errors only delay the next look."""
+        days = {self.hook.biz_date_ms(d) for d in self.request.days()}
+        since = None if requested is None else requested - CLOCK_SKEW_SECONDS
         while True:
             self._check_not_killed()
             try:
-                found = self._new_instance_ids(window_end)
+                found = [i for i in self.own_instances(window_end, created_since=since) if int(i["Id"]) not in exclude]
             except DataWorksAPIError as err:
                 if not err.retryable:
                     raise
                 log.warning("Could not look for the run yet (%s); looking again.", err)
                 found = []
-            if found or time.time() + self.creation_poll_interval > window_end:
+            if days <= {int(i["BizDate"]) for i in found}:
                 return found
+            if time.time() + self.creation_poll_interval > window_end:
+                return []
             time.sleep(self.creation_poll_interval)
 
     def _check_not_killed(self) -> None:
@@ -311,17 +418,21 @@ class RunStarter:
         if self.operation_id:
             try:
                 self.instance_ids = self.wait_for_creation(self.operation_id, limit, interruptible=False)
-            except (DataWorksAPIError, DataWorksWaitTimeout, DataWorksWorkflowCreateFailed) as err:
+            except DataWorksWorkflowCreateFailed as err:
+                self.create_unresolved = False
+                log.warning("Creation operation %s created nothing: %s", self.operation_id, err)
+            except (DataWorksAPIError, DataWorksWaitTimeout) as err:
                 log.warning("Could not resolve creation operation %s: %s", self.operation_id, err)
-        if not self.instance_ids and self.create_attempted:
+        if not self.instance_ids and self.create_unresolved and not self.operation_id:
             try:
-                self.instance_ids = self._new_instance_ids(limit)
+                self.instance_ids = self._new_instance_ids(self.ledger_requested(), limit)
             except DataWorksAPIError as err:
                 log.warning("Could not look up the run %r by identity: %s", self.request.name, err)
-        if not self.instance_ids and self.create_attempted:
+        if not self.instance_ids and self.create_unresolved:
             log.warning(
                 "DataWorks may still be creating run %r of workflow %s (operation %s, tags %s): the next try of "
-                "this task instance finds it by that identity and stops or adopts it.",
+                "this task instance resolves it (by the recorded operation where Airflow keeps a task state store, "
+                "else by that identity) and stops or adopts it.",
                 self.request.name,
                 self.request.workflow_id,
                 self.operation_id or "unknown: the create answer was lost",
@@ -329,7 +440,17 @@ class RunStarter:
             )
         return list(self.instance_ids)
 
+    def ledger_requested(self) -> float | None:
+        """When the latest create request was sent (epoch s), as recorded."""
+        return self.ledger.record.create_requested if self.ledger.record is not None else None
+
     def kill(self) -> list[int]:
         """For `on_kill`: start nothing more, and return what was started, resolved within the kill budget."""
         self.killed = True
         return self.started_ids(KILL_RESOLVE_SECONDS)
+
+
+def _created_since(instance: dict[str, Any], since: float | None) -> bool:
+    """Whether an instance was created at or after `since` (epoch s); true when either moment is unknown."""
+    created = instance.get("CreateTime")
+    return since is None or not isinstance(created, int | float) or created / 1000 >= since

@@ -12,11 +12,14 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from fake_task_instance import FakeTaskInstance
+from fake_task_instance import FakeTaskInstance, FakeTaskStateStore
 
+from airflow_provider_dataworks.exceptions import DataWorksAPIError
 from airflow_provider_dataworks.operators.dataworks import DataWorksRunWorkflowOperator
 from airflow_provider_dataworks.runs.identity import RunIdentity
 from airflow_provider_dataworks.status import TERMINAL_STATUSES
@@ -82,11 +85,18 @@ def make_operator(**kwargs: Any) -> DataWorksRunWorkflowOperator:
     return DataWorksRunWorkflowOperator(**{**defaults, **kwargs})
 
 
-def run_task(mode: str, ti: FakeTaskInstance, **kwargs: Any) -> tuple[str, str]:
-    """Run one try like Airflow would: blocking, or deferred (trigger, then a fresh operator resumes)."""
+def run_task(
+    mode: str, ti: FakeTaskInstance, *, store: FakeTaskStateStore | None = None, dag_run: Any = None, **kwargs: Any
+) -> tuple[str, str]:
+    """Run one try like Airflow would: blocking, or deferred (trigger, then a fresh operator resumes); with a task
+    state store (Airflow 3.3) and a DAG run in the context where given."""
     from airflow_compat import TaskDeferred
 
     context: Any = {"ti": ti}
+    if store is not None:
+        context["task_state_store"] = store
+    if dag_run is not None:
+        context["dag_run"] = dag_run
     try:
         try:
             make_operator(deferrable=mode == "deferrable", **kwargs).execute(context)
@@ -125,14 +135,17 @@ def seed_earlier_run(emu: DataWorksEmulator, ti: FakeTaskInstance, statuses: lis
     )
 
 
-def observe(emu: DataWorksEmulator, ti: FakeTaskInstance, state: str, error: str, started: float) -> Outcome:
+def observe(
+    emu: DataWorksEmulator, ti: FakeTaskInstance, state: str, error: str, started: float, calls_before: int = 0
+) -> Outcome:
+    """What a case left in DataWorks, and the calls since `calls_before` (those of the try under test)."""
     mine = own_instances(emu, ti)
     return Outcome(
         state=state,
         error=error,
         runs_created=len(mine),
         left_running=sum(1 for i in mine if i["Status"] not in TERMINAL_STATUSES),
-        calls=len(emu.calls()),
+        calls=len(emu.calls()) - calls_before,
         seconds=round(time.time() - started, 1),
     )
 
@@ -257,14 +270,16 @@ def test_a_mapped_retry_never_touches_another_map_index(emu, record_property) ->
     ti = FakeTaskInstance(try_number=2)
     ti.map_index = 0  # type: ignore[attr-defined]
     started = time.time()
-    state, error = run_task("blocking", ti, reuse_existing_run=False)
+    # No task state store and no word of when try 1 began: try 2 looks through the creation window for a run
+    # try 1 may still have been creating, before it creates its own.
+    state, error = run_task("blocking", ti, reuse_existing_run=False, creation_timeout=CREATION_WINDOW)
     check(
         observe(emu, ti, state, error, started),
         record_property,
         "mapped retry, sibling untouched",
         state="success",
         runs=1,
-        max_calls=10,
+        max_calls=30,  # a look every 0.2 s through the 3 s window, the create, its result, the wait
     )
     assert not emu.is_stopped(sibling_run)
     (create,) = emu.calls("CreateWorkflowInstances")
@@ -487,3 +502,167 @@ def test_a_kill_during_a_slow_creation_ends_in_time_and_the_next_try_stops_the_r
     assert run_task("blocking", retry, reuse_existing_run=False, timeout=3.0) == ("failed", "DataWorksWaitTimeout")
     assert emu.is_stopped(orphan["Id"])  # the next try found the killed try's run by its identity and stopped it
     assert len(emu.calls("CreateWorkflowInstances")) == 2
+
+
+# -- exactly once across tries: what each try started is recorded (task state store) or found by identity -------
+
+STORES = ("store", "no store")
+
+
+def new_store(kind: str) -> FakeTaskStateStore | None:
+    return FakeTaskStateStore() if kind == "store" else None
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_retry_adopts_the_run_that_succeeded_as_the_worker_died(emu, record_property, caplog, store_kind, mode):
+    """Try 1 started the run and died as it finished: the automatic retry succeeds with it and starts nothing."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Success"])
+    store = new_store(store_kind)
+    assert run_task("blocking", FakeTaskInstance(), store=store, wait_for_termination=False) == ("success", "")
+    ti = FakeTaskInstance(try_number=2)
+    started, before = time.time(), len(emu.calls())
+    state, error = run_task(mode, ti, store=store)
+    check(
+        observe(emu, ti, state, error, started, before),
+        record_property,
+        f"worker killed after the run finished ({store_kind})",
+        state="success",
+        runs=1,
+        max_calls=8,
+    )
+    assert len(emu.calls("CreateWorkflowInstances")) == 1
+    assert "the earlier run succeeded" in caplog.text
+    if store is not None:  # resolved from the record: read by id, not looked for in a list
+        assert emu.calls("ListWorkflowInstances")[1:] == []
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_the_first_try_after_a_clear_runs_a_succeeded_run_again(emu, record_property, caplog, store_kind):
+    """A person cleared the finished task: the work is asked for again, so a fresh run starts."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Success"])
+    store = new_store(store_kind)
+    assert run_task("blocking", FakeTaskInstance(), store=store) == ("success", "")
+    ti = FakeTaskInstance(try_number=2, max_tries=1)  # cleared after try 1: max_tries = 1 + retries (0)
+    started, before = time.time(), len(emu.calls())
+    state, error = run_task("blocking", ti, store=store)
+    check(
+        observe(emu, ti, state, error, started, before),
+        record_property,
+        f"first try after a clear, run succeeded ({store_kind})",
+        state="success",
+        runs=2,
+        max_calls=10,
+    )
+    assert "cleared" in caplog.text
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_the_first_try_after_a_clear_resumes_a_failed_run(emu, record_property, store_kind):
+    """Clearing a task after fixing a failed node resumes from it (`retry_from_failure`), as a retry would."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Failure"], rerun_statuses=["Running", "Success"])
+    store = new_store(store_kind)
+    assert run_task("blocking", FakeTaskInstance(), store=store)[0] == "failed"
+    ti = FakeTaskInstance(try_number=2, max_tries=1)
+    started, before = time.time(), len(emu.calls())
+    state, error = run_task("blocking", ti, store=store, retry_from_failure=True)
+    check(
+        observe(emu, ti, state, error, started, before),
+        record_property,
+        f"first try after a clear, run failed: rerun ({store_kind})",
+        state="success",
+        runs=1,
+        max_calls=16,
+    )
+    assert len(emu.calls("RerunWorkflowInstances")) == 1
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_next_try_during_slow_creation_adopts_the_run_being_created(emu, record_property, store_kind):
+    """Try 1 died while DataWorks was still creating its run (listed only once created): the next try, right
+    after, waits for that run instead of creating a second one."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads", creation_delay=4)
+    store = new_store(store_kind)
+    first = make_operator()
+
+    def die_while_creating() -> None:  # like SIGKILL: the try ends, nothing is stopped
+        while not emu.calls("GetCreateWorkflowInstancesResult"):
+            time.sleep(0.02)
+        first._starter.killed = True  # type: ignore[union-attr]
+
+    killer = threading.Thread(target=die_while_creating)
+    killer.start()
+    context: Any = {"ti": FakeTaskInstance(), **({"task_state_store": store} if store is not None else {})}
+    with pytest.raises(Exception, match="killed while starting"):
+        first.execute(context)
+    killer.join(10)
+    assert own_instances(emu, FakeTaskInstance()) == []  # not listed yet: still being created
+    ti = FakeTaskInstance(try_number=2)
+    started, before = time.time(), len(emu.calls())
+    state, error = run_task("blocking", ti, store=store, creation_timeout=10)
+    check(
+        observe(emu, ti, state, error, started, before),
+        record_property,
+        f"next try during slow creation ({store_kind})",
+        state="success",
+        runs=1,
+        max_calls=40,
+    )
+    assert len(emu.calls("CreateWorkflowInstances")) == 1
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_retry_never_takes_a_run_older_than_its_dag_run(emu, record_property, caplog, store_kind):
+    """The DAG run was deleted and made again under the same run id: the old DAG run's DataWorks run, still
+    going and created hours before, is neither adopted nor stopped by any try."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+    emu.set_clock(datetime.now(UTC) - timedelta(hours=3))
+    stale = seed_earlier_run(emu, FakeTaskInstance(), ["Running"])
+    emu.set_clock(datetime.now(UTC))
+    store = new_store(store_kind)
+    dag_run = SimpleNamespace(start_date=datetime.now(UTC))
+    emu.inject_fault("CreateWorkflowInstances", "throttle", times=4)  # try 1 fails; nothing is created
+    assert run_task("blocking", FakeTaskInstance(), store=store, dag_run=dag_run) == (
+        "failed",
+        "DataWorksThrottlingError",
+    )
+    ti = FakeTaskInstance(try_number=2)
+    started, before = time.time(), len(emu.calls())
+    state, error = run_task("blocking", ti, store=store, dag_run=dag_run, creation_timeout=CREATION_WINDOW)
+    outcome = observe(emu, ti, state, error, started, before)
+    outcome.runs_created -= 1  # the stale run carries the identity too
+    outcome.left_running -= 1
+    check(
+        outcome,
+        record_property,
+        f"DAG run re-created under the same run id ({store_kind})",
+        state="success",
+        runs=1,
+        max_calls=30,
+    )
+    assert emu.workflow_instance(stale)["Status"] == "Running" and not emu.is_stopped(stale)
+    assert f"Adopting workflow instances [{stale}]" not in caplog.text
+
+
+def test_a_workflow_that_does_not_exist_fails_at_once_without_a_lost_answer_warning(emu, caplog) -> None:
+    """DataWorks' 400 created nothing: no look for a run, no warning that DataWorks may still be creating it."""
+    operator = make_operator(workflow_id=999)
+    with pytest.raises(DataWorksAPIError, match="workflow_id") as raised:
+        operator.execute({"ti": FakeTaskInstance(), "task_state_store": FakeTaskStateStore()})
+    assert (raised.value.action, raised.value.status_code) == ("CreateWorkflowInstances", 400)
+    assert "may still be creating" not in caplog.text
+    assert len(emu.calls("CreateWorkflowInstances")) == 1
+    assert len(emu.calls("ListWorkflowInstances")) == 1  # the first try's one identity check, none after
+
+
+class BrokenStore(FakeTaskStateStore):
+    """A task state store whose writes fail (say, the API server is unreachable)."""
+
+    def set(self, key: str, value: Any, *, retention: Any = None) -> None:
+        raise RuntimeError("state store down")
+
+
+def test_a_store_that_cannot_be_written_falls_back_to_identity(emu, caplog) -> None:
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
+    assert run_task("blocking", FakeTaskInstance(), store=BrokenStore()) == ("success", "")
+    assert caplog.text.count("Could not write the task state store") == 1

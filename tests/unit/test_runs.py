@@ -77,8 +77,29 @@ def test_a_failed_earlier_run_is_rerun_only_with_retry_from_failure() -> None:
     assert (result.adopt_ids, result.rerun_ids, result.stop_ids) == ([5], [5], [])
 
 
-def test_a_succeeded_earlier_run_starts_fresh() -> None:
-    result = plan([instance(5, "Success")], retry_from_failure=True)
+@pytest.mark.parametrize("reuse", [True, False])
+def test_an_automatic_retry_adopts_a_succeeded_earlier_run(reuse: bool) -> None:
+    """The earlier try died as its run finished: the data must not be processed twice."""
+    result = plan([instance(5, "Success")], reuse_existing_run=reuse)
+    assert (result.adopt_ids, result.rerun_ids, result.stop_ids) == ([5], [], [])
+    assert result.reason == "the earlier run succeeded"
+
+
+def test_after_a_clear_a_succeeded_earlier_run_starts_fresh() -> None:
+    result = plan([instance(5, "Success")], retry_from_failure=True, adopt_succeeded=False)
+    assert (result.adopt_ids, result.stop_ids) == ([], [])
+    assert "cleared" in result.reason
+
+
+def test_after_a_clear_a_failed_or_going_earlier_run_is_handled_as_on_a_retry() -> None:
+    failed = plan([instance(5, "Failure")], retry_from_failure=True, adopt_succeeded=False)
+    assert (failed.adopt_ids, failed.rerun_ids) == ([5], [5])
+    going = plan([instance(6, "Running")], adopt_succeeded=False)
+    assert (going.adopt_ids, going.rerun_ids, going.stop_ids) == ([6], [], [])
+
+
+def test_a_partly_failed_run_is_not_adopted_as_succeeded() -> None:
+    result = plan([instance(5, "Success"), instance(6, "Failure", DAY2)], days=(DAY1, DAY2))
     assert (result.adopt_ids, result.stop_ids) == ([], [])
 
 

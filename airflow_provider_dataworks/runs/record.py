@@ -1,0 +1,126 @@
+"""What the tries of one task instance started, kept in Airflow's task state store (3.3+), so that a later try
+resolves the earlier try's run by its ids instead of inferring it from DataWorks' list answers, which show a run
+only once its asynchronous creation has finished.
+
+The store is scoped to the task instance (dag, run, task, map index), survives retries and clears, and goes with
+its DAG run: a DAG run made again under the same run id starts with an empty one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: The task state store key of the record.
+RECORD_KEY = "dataworks_workflow_run"
+#: Version of the record's layout; a record of another version is not read.
+RECORD_VERSION = 1
+
+
+@dataclass
+class RunRecord:
+    """The latest run one task instance asked DataWorks for, as far as its tries got.
+
+    :param first_try_started: when this task instance's first try began (epoch s): runs of its identity created
+        before it are not its own.
+    :param create_requested: when the latest CreateWorkflowInstances was about to be sent (epoch s), None if never.
+    :param operation_id: that request's operation, once DataWorks answered.
+    :param instance_ids: the run's workflow instances, once created (or adopted).
+    """
+
+    first_try_started: float
+    create_requested: float | None = None
+    operation_id: str | None = None
+    instance_ids: list[int] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, value: Any) -> RunRecord | None:
+        """A stored record, or None when there is none or it is not one this version wrote."""
+        if not isinstance(value, dict) or value.get("version") != RECORD_VERSION:
+            return None
+        try:
+            return cls(
+                first_try_started=float(value["first_try_started"]),
+                create_requested=None if value.get("create_requested") is None else float(value["create_requested"]),
+                operation_id=None if value.get("operation_id") is None else str(value["operation_id"]),
+                instance_ids=[int(i) for i in value.get("instance_ids") or []],
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def dump(self) -> dict[str, Any]:
+        """The record as the JSON value the store keeps."""
+        return {"version": RECORD_VERSION, **asdict(self)}
+
+
+class RunLedger:
+    """Reads and writes one task instance's `RunRecord` in the task state store; without a store (Airflow before
+    3.3) or once the store failed, it keeps the record in memory only and says so."""
+
+    def __init__(self, store: Any | None) -> None:
+        self._store = store
+        self.record: RunRecord | None = None
+
+    @property
+    def durable(self) -> bool:
+        """Whether the record outlives this try."""
+        return self._store is not None
+
+    def read(self) -> RunRecord | None:
+        """The record earlier tries left, or None (also when the store could not be read)."""
+        if self._store is None:
+            return None
+        try:
+            self.record = RunRecord.load(self._store.get(RECORD_KEY))
+        except Exception as err:
+            self._give_up(f"Could not read the task state store ({err})")
+        return self.record
+
+    def begin(self, first_try_started: float) -> RunRecord:
+        """This try's record: the earlier tries' one, or a new one dated from the first try."""
+        if self.record is None:
+            self.record = RunRecord(first_try_started=first_try_started)
+            self._write()
+        return self.record
+
+    def create_requested(self) -> None:
+        """Recorded before CreateWorkflowInstances is sent: a later try knows a run may exist."""
+        record = self._current()
+        record.create_requested, record.operation_id, record.instance_ids = time.time(), None, []
+        self._write()
+
+    def refused(self) -> None:
+        """Recorded when DataWorks answered the create request with an error: nothing was created."""
+        self._current().create_requested = None
+        self._write()
+
+    def answered(self, operation_id: str) -> None:
+        """Recorded once DataWorks answered the create request: a later try resolves the run by this operation."""
+        self._current().operation_id = operation_id
+        self._write()
+
+    def created(self, instance_ids: list[int]) -> None:
+        """Recorded once the run's instances are known (created, found or adopted)."""
+        record = self._current()
+        if record.instance_ids != instance_ids:
+            record.instance_ids = list(instance_ids)
+            self._write()
+
+    def _current(self) -> RunRecord:
+        return self.record if self.record is not None else self.begin(time.time())
+
+    def _write(self) -> None:
+        if self._store is None or self.record is None:
+            return
+        try:
+            self._store.set(RECORD_KEY, self.record.dump())
+        except Exception as err:
+            self._give_up(f"Could not write the task state store ({err})")
+
+    def _give_up(self, why: str) -> None:
+        log.warning("%s; a later try finds this task instance's run by its identity instead.", why)
+        self._store = None
