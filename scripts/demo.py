@@ -97,8 +97,8 @@ def show_event_driven_run(emulator: DataWorksEmulator, ds: str, migrated: Path) 
     airflow.start()
     try:
         airflow.ensure_unpaused(timeout=180)
-        airflow.wait_until("watcher poll", lambda: emulator.calls("ListWorkflowInstances"), timeout=180)
-        print("  the watcher polls DataWorks (one shared ListWorkflowInstances loop per workspace)")
+        airflow.wait_until("watch start", airflow.watch_started, timeout=180)
+        print("  the watch started: what finishes from now on is reported, even during its first poll")
         instance_id = emulator.add_workflow_instance(
             workflow_id=500, name="ods_orders_daily", biz_date=ds, type="Normal", statuses=["Success"]
         )

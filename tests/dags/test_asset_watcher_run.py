@@ -33,7 +33,7 @@ def test_a_finished_instance_creates_the_watched_dag_run(airflow_db, dataworks_e
     airflow.start()
     try:
         airflow.ensure_unpaused(timeout=150)
-        airflow.wait_until("watcher poll", lambda: dw.calls("ListWorkflowInstances"), timeout=150)
+        airflow.wait_until("watch start", airflow.watch_started, timeout=150)  # its first poll may be in flight
         instance_id = dw.add_workflow_instance(
             workflow_id=WORKFLOW_ID, name="ods_orders_daily", biz_date=yesterday, statuses=["Success"]
         )
