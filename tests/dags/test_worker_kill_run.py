@@ -8,7 +8,9 @@ processed once. Bounded in time; the processes are stopped whatever happens.
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,7 @@ pytestmark = pytest.mark.timeout(300)
 
 DAG_FILE = Path(__file__).resolve().parent / "dag_files" / "dataworks_worker_kill.py"
 WORKFLOW_ID = 601  # the DAG file's workflow
+DAG_ID = "dataworks_worker_kill"
 TASK_ID = "run_workflow"
 RUN_ID = "worker_kill"
 #: Emulator seconds the run stays Running: forever for the worker, until the test moves the emulator clock on.
@@ -98,6 +101,19 @@ def test_a_retry_adopts_the_run_that_finished_as_its_worker_was_killed(airflow_d
     retry_log = airflow.task_log(RUN_ID, TASK_ID, attempt=2)
     expected = f"Adopting workflow instances [{instance_id}] of an earlier try: the earlier run succeeded."
     assert expected in retry_log, retry_log[-3000:]
+    if AIRFLOW_3:  # resolved from what try 1 recorded in the task state store, not from a List answer
+        assert _recorded_instance_ids(tmp_path / "airflow.db") == [instance_id]
+        assert "Resolving" not in retry_log and emu.calls("ListWorkflowInstances")[1:] == []
+
+
+def _recorded_instance_ids(db: Path) -> list[int]:
+    """The instance ids the run task recorded in its task state store (Airflow 3.3)."""
+    with sqlite3.connect(db, timeout=10) as conn:
+        (value,) = conn.execute(
+            "SELECT value FROM task_state_store WHERE dag_id = ? AND task_id = ? AND key = ?",
+            (DAG_ID, TASK_ID, "dataworks_workflow_run"),
+        ).fetchone()
+    return json.loads(value)["instance_ids"]
 
 
 def _run_ids(emu: DataWorksEmulator) -> list[int]:
