@@ -24,6 +24,8 @@ from airflow_provider_dataworks.runs.tries import TryKind
 from airflow_provider_dataworks.status import WorkflowInstanceStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 
 log = logging.getLogger(__name__)
@@ -276,24 +278,17 @@ class RunStarter:
 
         `interruptible`: a kill ends the poll (the kill resolves the operation itself, within its budget).
         """
-        while True:
-            if interruptible:
-                self._check_not_killed()
-            result = self.hook.get_create_workflow_instances_result(operation_id, deadline=deadline)
-            status = result.get("Status")
-            if status == "Created":
-                return [int(i) for i in result.get("WorkflowInstanceIds") or []]
-            if status == "CreateFailure":
-                raise DataWorksWorkflowCreateFailed(
-                    f"DataWorks could not create the run of workflow {self.request.workflow_id} "
-                    f"(operation {operation_id}): {result.get('FailureMessage') or 'no FailureMessage given'}"
-                )
-            if time.time() + self.creation_poll_interval > deadline:
-                raise DataWorksWaitTimeout(
-                    f"DataWorks was still creating the run of workflow {self.request.workflow_id} when the task's "
-                    f"{self.limits} passed (operation {operation_id})."
-                )
-            time.sleep(self.creation_poll_interval)
+        workflow = self.request.workflow_id
+        result = self._poll_operation(
+            lambda: self.hook.get_create_workflow_instances_result(operation_id, deadline=deadline),
+            done="Created",
+            failed="CreateFailure",
+            failure=f"DataWorks could not create the run of workflow {workflow} (operation {operation_id})",
+            pending=f"DataWorks was still creating the run of workflow {workflow} (operation {operation_id})",
+            deadline=deadline,
+            interruptible=interruptible,
+        )
+        return [int(i) for i in result.get("WorkflowInstanceIds") or []]
 
     def rerun_failed(self, instance_ids: list[int], deadline: float) -> None:
         """RerunWorkflowInstances of the failed tasks only; a lost answer is checked by reading the instances."""
@@ -321,20 +316,45 @@ class RunStarter:
             return
 
     def _wait_for_rerun(self, operation_id: str, deadline: float) -> None:
+        ids = self.instance_ids
+        self._poll_operation(
+            lambda: self.hook.get_rerun_workflow_instances_result(operation_id, deadline=deadline),
+            done="Success",
+            failed="Failure",
+            failure=f"DataWorks could not rerun workflow instances {ids} (operation {operation_id})",
+            pending=f"DataWorks was still starting the rerun of {ids} (operation {operation_id})",
+            deadline=deadline,
+            interruptible=False,
+        )
+
+    def _poll_operation(
+        self,
+        read: Callable[[], dict[str, Any]],
+        *,
+        done: str,
+        failed: str,
+        failure: str,
+        pending: str,
+        deadline: float,
+        interruptible: bool,
+    ) -> dict[str, Any]:
+        """Read an asynchronous DataWorks operation every `creation_poll_interval` until its Status is `done` (its
+        result) or `failed` (the task fails, with DataWorks' FailureMessage), or the deadline comes first.
+
+        `interruptible`: a kill ends the poll (the kill resolves the operation itself, within its budget).
+        """
         while True:
-            result = self.hook.get_rerun_workflow_instances_result(operation_id, deadline=deadline)
-            if result.get("Status") == "Success":
-                return
-            if result.get("Status") == "Failure":
-                raise DataWorksWorkflowCreateFailed(
-                    f"DataWorks could not rerun workflow instances {self.instance_ids} (operation {operation_id}): "
-                    f"{result.get('FailureMessage') or 'no FailureMessage given'}"
-                )
+            if interruptible:
+                self._check_not_killed()
+            result = read()
+            status = result.get("Status")
+            if status == done:
+                return result
+            if status == failed:
+                reason = result.get("FailureMessage") or "no FailureMessage given"
+                raise DataWorksWorkflowCreateFailed(f"{failure}: {reason}")
             if time.time() + self.creation_poll_interval > deadline:
-                raise DataWorksWaitTimeout(
-                    f"DataWorks was still starting the rerun of {self.instance_ids} when the task's {self.limits} "
-                    f"passed (operation {operation_id})."
-                )
+                raise DataWorksWaitTimeout(f"{pending} when the task's {self.limits} passed.")
             time.sleep(self.creation_poll_interval)
 
     # -- finding this task instance's runs ------------------------------------------------------------------
