@@ -30,12 +30,19 @@ class RunRecord:
     :param create_requested: when the latest CreateWorkflowInstances was about to be sent (epoch s), None if never.
     :param operation_id: that request's operation, once DataWorks answered.
     :param instance_ids: the run's workflow instances, once created (or adopted).
+    :param run: what the run is (workflow id and run name), so a try of an edited task does not take the run of
+        another workflow for its own.
     """
 
     first_try_started: float
     create_requested: float | None = None
     operation_id: str | None = None
     instance_ids: list[int] = field(default_factory=list)
+    run: str | None = None
+
+    def is_of(self, run: str) -> bool:
+        """Whether the recorded operation and instances are of `run` (see `run_key`)."""
+        return self.run == run
 
     @classmethod
     def load(cls, value: Any) -> RunRecord | None:
@@ -48,6 +55,7 @@ class RunRecord:
                 create_requested=None if value.get("create_requested") is None else float(value["create_requested"]),
                 operation_id=None if value.get("operation_id") is None else str(value["operation_id"]),
                 instance_ids=[int(i) for i in value.get("instance_ids") or []],
+                run=None if value.get("run") is None else str(value["run"]),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -55,6 +63,11 @@ class RunRecord:
     def dump(self) -> dict[str, Any]:
         """The record as the JSON value the store keeps."""
         return {"version": RECORD_VERSION, **asdict(self)}
+
+
+def run_key(workflow_id: int | str, name: str) -> str:
+    """What names a run in the record: its workflow and its run name."""
+    return f"{workflow_id}/{name}"
 
 
 class RunLedger:
@@ -87,10 +100,10 @@ class RunLedger:
             self._write()
         return self.record
 
-    def create_requested(self) -> None:
-        """Recorded before CreateWorkflowInstances is sent: a later try knows a run may exist."""
+    def create_requested(self, run: str) -> None:
+        """Recorded before CreateWorkflowInstances is sent for `run`: a later try knows a run may exist."""
         record = self._current()
-        record.create_requested, record.operation_id, record.instance_ids = time.time(), None, []
+        record.create_requested, record.operation_id, record.instance_ids, record.run = time.time(), None, [], run
         self._write()
 
     def refused(self) -> None:
@@ -103,11 +116,11 @@ class RunLedger:
         self._current().operation_id = operation_id
         self._write()
 
-    def created(self, instance_ids: list[int]) -> None:
-        """Recorded once the run's instances are known (created, found or adopted)."""
+    def created(self, run: str, instance_ids: list[int]) -> None:
+        """Recorded once the instances of `run` are known (created, found or adopted)."""
         record = self._current()
-        if record.instance_ids != instance_ids:
-            record.instance_ids = list(instance_ids)
+        if (record.run, record.instance_ids) != (run, instance_ids):
+            record.run, record.instance_ids = run, list(instance_ids)
             self._write()
 
     def _current(self) -> RunRecord:

@@ -19,7 +19,7 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWorkflowCreateFailed,
 )
 from airflow_provider_dataworks.runs.identity import RunIdentity, plan_retry
-from airflow_provider_dataworks.runs.record import RunLedger, RunRecord
+from airflow_provider_dataworks.runs.record import RunLedger, RunRecord, run_key
 from airflow_provider_dataworks.runs.tries import TryKind
 from airflow_provider_dataworks.status import WorkflowInstanceStatus
 
@@ -90,6 +90,11 @@ class RunStarter:
     not_before: float | None = None
     killed: bool = False
 
+    @property
+    def run_key(self) -> str:
+        """The run as the record names it."""
+        return run_key(self.request.workflow_id, self.request.name)
+
     # -- starting -----------------------------------------------------------------------------------------
 
     def start(
@@ -148,7 +153,7 @@ class RunStarter:
         if plan.adopt_ids:
             log.info("Adopting workflow instances %s of an earlier try: %s.", plan.adopt_ids, plan.reason)
             self.instance_ids = plan.adopt_ids
-            self.ledger.created(self.instance_ids)
+            self.ledger.created(self.run_key, self.instance_ids)
             if plan.rerun_ids:
                 self.rerun_failed(plan.rerun_ids, deadline)
             return self.instance_ids
@@ -161,6 +166,13 @@ class RunStarter:
     ) -> list[dict[str, Any]]:
         """The instances of the run earlier tries started: resolved from the record by instance ids or operation
         id where it has them, else looked for by identity, through the creation window while it may be open."""
+        if record is not None and record.run is not None and not record.is_of(self.run_key):
+            log.warning(
+                "The task state store records run %s, not %s (the task was edited?): looking by identity instead.",
+                record.run,
+                self.run_key,
+            )
+            record = None
         if record is not None and record.instance_ids:
             return self._read_instances(record.instance_ids, deadline)
         if record is not None and record.operation_id:
@@ -170,7 +182,7 @@ class RunStarter:
             except DataWorksWorkflowCreateFailed as err:
                 log.warning("The earlier try's run was never created: %s", err)
                 return []
-            self.ledger.created(ids)
+            self.ledger.created(self.run_key, ids)
             return self._read_instances(ids, deadline)
         found = self.own_instances(deadline)
         if found:
@@ -213,7 +225,7 @@ class RunStarter:
         for attempt in range(retries + 1):
             self._check_not_killed()
             requested = time.time()
-            self.ledger.create_requested()
+            self.ledger.create_requested(self.run_key)
             try:
                 self.create_unresolved = True
                 self.operation_id = self._create_call(deadline)
@@ -239,7 +251,7 @@ class RunStarter:
                     log.info("Found the run the lost answer created: workflow instances %s.", found)
                     self.instance_ids = found
                     self.create_unresolved = False
-                    self.ledger.created(found)
+                    self.ledger.created(self.run_key, found)
                     return found
                 if attempt == retries:
                     raise
@@ -253,7 +265,7 @@ class RunStarter:
             )
             self.instance_ids = self.wait_for_creation(self.operation_id, deadline)
             self.create_unresolved = False
-            self.ledger.created(self.instance_ids)
+            self.ledger.created(self.run_key, self.instance_ids)
             return self.instance_ids
         raise AssertionError("unreachable: the last attempt either returns or raises")
 

@@ -666,3 +666,18 @@ def test_a_store_that_cannot_be_written_falls_back_to_identity(emu, caplog) -> N
     emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Running", "Success"], advance="reads")
     assert run_task("blocking", FakeTaskInstance(), store=BrokenStore()) == ("success", "")
     assert caplog.text.count("Could not write the task state store") == 1
+
+
+def test_a_record_of_another_workflow_is_not_taken_for_this_run(emu, caplog) -> None:
+    """The task was edited between tries to run another workflow: the recorded run is not its own."""
+    emu.add_workflow(id=WORKFLOW_ID, name="w", statuses=["Success"])
+    emu.add_workflow(id=WORKFLOW_ID + 1, name="w2", statuses=["Running", "Success"], advance="reads")
+    store = FakeTaskStateStore()
+    assert run_task("blocking", FakeTaskInstance(), store=store) == ("success", "")
+    assert run_task("blocking", FakeTaskInstance(try_number=2), store=store, workflow_id=WORKFLOW_ID + 1) == (
+        "success",
+        "",
+    )
+    (_, second) = emu.calls("CreateWorkflowInstances")
+    assert second.params["WorkflowId"] == str(WORKFLOW_ID + 1)
+    assert "the task was edited?" in caplog.text

@@ -48,7 +48,7 @@ def test_dag_run_started_reads_the_context() -> None:
 
 
 def test_a_record_round_trips_as_plain_json() -> None:
-    record = RunRecord(first_try_started=1.5, create_requested=2.0, operation_id="op", instance_ids=[7])
+    record = RunRecord(first_try_started=1.5, create_requested=2.0, operation_id="op", instance_ids=[7], run="1/n")
     store = FakeTaskStateStore()
     store.set(RECORD_KEY, record.dump())  # the fake store keeps JSON, as Airflow's does
     assert RunRecord.load(store.get(RECORD_KEY)) == record
@@ -66,22 +66,23 @@ def test_the_ledger_records_each_step_of_a_create() -> None:
     ledger = RunLedger(store)
     assert ledger.read() is None
     ledger.begin(100.0)
-    ledger.create_requested()
+    ledger.create_requested("601/r")
     assert RunRecord.load(store.get(RECORD_KEY)).create_requested is not None  # type: ignore[union-attr]
     ledger.answered("op-1")
-    ledger.created([5, 6])
+    ledger.created("601/r", [5, 6])
     later = RunLedger(store).read()
     assert later is not None
     assert (later.first_try_started, later.operation_id, later.instance_ids) == (100.0, "op-1", [5, 6])
+    assert later.is_of("601/r") and not later.is_of("602/r")
 
 
 def test_a_refused_create_leaves_no_pending_request() -> None:
     store = FakeTaskStateStore()
     ledger = RunLedger(store)
     ledger.begin(1.0)
-    ledger.create_requested()
+    ledger.create_requested("601/r")
     ledger.refused()
-    assert RunLedger(store).read() == RunRecord(first_try_started=1.0)
+    assert RunLedger(store).read() == RunRecord(first_try_started=1.0, run="601/r")
 
 
 def test_the_earlier_tries_record_is_kept_by_a_new_try() -> None:
@@ -102,5 +103,5 @@ def test_a_store_that_cannot_be_read_is_given_up_once(caplog: pytest.LogCaptureF
     assert ledger.read() is None
     assert not ledger.durable
     ledger.begin(1.0)
-    ledger.create_requested()
+    ledger.create_requested("601/r")
     assert caplog.text.count("Could not read the task state store") == 1
