@@ -70,6 +70,27 @@ def add_control_routes(app: web.Application, state: EmulatorState, scenario: Sce
         """POST /_emulator/scheduled_workflows: add a scheduled workflow, answer its instance ids."""
         return _json({"ids": state.add_scheduled_workflow(**await _body(request))})
 
+    async def add_data_quality_scan(request: web.Request) -> web.Response:
+        """POST /_emulator/data_quality_scans: add a scan, answer its id."""
+        return _json({"id": state.add_data_quality_scan(**await _body(request))})
+
+    async def update_data_quality_scan(request: web.Request) -> web.Response:
+        """POST /_emulator/data_quality_scans/{id}: change a scan's keywords."""
+        state.update_data_quality_scan(int(request.match_info["id"]), **await _body(request))
+        return _json({})
+
+    async def add_data_quality_scan_run(request: web.Request) -> web.Response:
+        """POST /_emulator/data_quality_scan_runs ``{data_quality_scan_id, ...}``: add a run, answer its id."""
+        return _json({"id": state.add_data_quality_scan_run(**await _body(request))})
+
+    async def data_quality_scan_run(request: web.Request) -> web.Response:
+        """GET /_emulator/data_quality_scan_runs/{id}: one run without advancing its timeline."""
+        run_id = int(request.match_info["id"])
+        run = state.data_quality_scan_run(run_id)
+        if run is None:
+            raise KeyError(run_id)
+        return _json(run)
+
     async def inject_fault(request: web.Request) -> web.Response:
         """POST /_emulator/faults: queue a fault ``{action, kind, times?, ...options}``."""
         body = await _body(request)
@@ -115,6 +136,10 @@ def add_control_routes(app: web.Application, state: EmulatorState, scenario: Sce
     app.router.add_post(f"{PREFIX}/workflow_instances/{{id:\\d+}}/rerun", _guarded(rerun))
     app.router.add_post(f"{PREFIX}/workflows", _guarded(add_workflow))
     app.router.add_post(f"{PREFIX}/scheduled_workflows", _guarded(add_scheduled_workflow))
+    app.router.add_post(f"{PREFIX}/data_quality_scans", _guarded(add_data_quality_scan))
+    app.router.add_post(f"{PREFIX}/data_quality_scans/{{id:\\d+}}", _guarded(update_data_quality_scan))
+    app.router.add_post(f"{PREFIX}/data_quality_scan_runs", _guarded(add_data_quality_scan_run))
+    app.router.add_get(f"{PREFIX}/data_quality_scan_runs/{{id:\\d+}}", _guarded(data_quality_scan_run))
     app.router.add_post(f"{PREFIX}/faults", _guarded(inject_fault))
     app.router.add_get(f"{PREFIX}/clock", _guarded(clock))
     app.router.add_post(f"{PREFIX}/clock", _guarded(clock))

@@ -67,6 +67,23 @@ class EmulatorControl:
         body = {"workflow_id": workflow_id, "name": name, **schedule}
         return [int(i) for i in self._call("POST", "scheduled_workflows", body)["ids"]]
 
+    def add_data_quality_scan(self, **scan: Any) -> int:
+        """Add a data-quality scan; return its id."""
+        return int(self._call("POST", "data_quality_scans", scan)["id"])
+
+    def update_data_quality_scan(self, id: int, **changes: Any) -> None:
+        """Change a scan's keywords; runs already started keep their snapshot."""
+        self._call("POST", f"data_quality_scans/{int(id)}", changes)
+
+    def add_data_quality_scan_run(self, data_quality_scan_id: int, **run: Any) -> int:
+        """Add an existing run of a scan; return its id."""
+        body = {"data_quality_scan_id": data_quality_scan_id, **run}
+        return int(self._call("POST", "data_quality_scan_runs", body)["id"])
+
+    def data_quality_scan_run(self, id: int) -> dict[str, Any]:
+        """Return a run's DataQualityScanRun dict without advancing its timeline."""
+        return dict(self._call("GET", f"data_quality_scan_runs/{int(id)}"))
+
     def inject_fault(self, action: str, kind: str, *, times: int = 1, **options: Any) -> None:
         """Make the next ``times`` calls of ``action`` (``"*"``: any) misbehave as ``kind``."""
         self._call("POST", "faults", {"action": action, "kind": kind, "times": times, **options})

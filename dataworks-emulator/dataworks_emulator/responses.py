@@ -1,8 +1,7 @@
 """One handler per emulated DataWorks 2024-05-18 action: parse the decoded parameters, answer from the state.
 
-Parameters arrive as strings (integers like ``Id=1234``; arrays and objects as one JSON field like
-``Ids=[1,2]``).
-Handlers return the response body without ``RequestId`` (``routing`` adds it) or raise ``ApiError``.
+Parameters arrive as strings (``params`` decodes them). Handlers return the response body without ``RequestId``
+(``routing`` adds it) or raise ``ApiError``. The data-quality actions live in ``quality_responses``.
 
 Unknown ids: the real codes for Get{Workflow,Task}Instance are undocumented; the emulator answers HTTP 400
 with ``InvalidParameter.NotExist.WorkflowInstance`` / ``InvalidParameter.NotExist.TaskInstance`` /
@@ -11,8 +10,7 @@ with ``InvalidParameter.NotExist.WorkflowInstance`` / ``InvalidParameter.NotExis
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,65 +22,31 @@ from dataworks_emulator.models.state import (
     EmulatorState,
     check_tags,
 )
+from dataworks_emulator.params import (
+    Params,
+    choice_param,
+    json_param,
+    optional_int,
+    optional_text,
+    page_param,
+    paging_info,
+    required_int,
+    required_text,
+)
+from dataworks_emulator.quality_responses import QUALITY_ACTIONS
 
-Params = Mapping[str, str]
 Handler = Callable[[EmulatorState, Params], dict[str, Any]]
 
 CREATE_TYPES = ("SupplementData", "ManualWorkflow", "Manual", "SmokeTest", "TriggerWorkflow")
 SORT_FIELDS = ("TriggerTime", "StartedTime", "FinishedTime", "CreateTime", "Id")
-DEFAULT_PAGE_SIZE = 10
 MAX_CREATE_DATES = 366
 MAX_NAME_LENGTH = 128
 RERUN_TYPES = ("ManualWorkflow", "SupplementData", "Normal")
 
 
-def _text(params: Params, name: str) -> str | None:
-    """Return a parameter's value, None when absent or empty."""
-    value = params.get(name)
-    return value if value else None
-
-
-def _required_text(params: Params, name: str) -> str:
-    """Return a mandatory parameter's value or raise MissingParameter."""
-    value = _text(params, name)
-    if value is None:
-        raise missing_parameter(name)
-    return value
-
-
-def _to_int(name: str, raw: str) -> int:
-    """Parse an integer parameter value or raise InvalidParameter."""
-    try:
-        return int(raw)
-    except ValueError:
-        raise invalid_parameter(name, f"{raw!r} is not an integer.") from None
-
-
-def _optional_int(params: Params, name: str) -> int | None:
-    """Return an optional integer parameter."""
-    raw = _text(params, name)
-    return None if raw is None else _to_int(name, raw)
-
-
-def _required_int(params: Params, name: str) -> int:
-    """Return a mandatory integer parameter."""
-    return _to_int(name, _required_text(params, name))
-
-
-def _json(params: Params, name: str) -> Any:
-    """Return a JSON-valued parameter decoded, None when absent."""
-    raw = _text(params, name)
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise invalid_parameter(name, "the value is not valid JSON.") from None
-
-
 def _int_list(params: Params, name: str) -> list[int] | None:
     """Return a JSON array of integers parameter, None when absent."""
-    value = _json(params, name)
+    value = json_param(params, name)
     if value is None:
         return None
     if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
@@ -90,17 +54,9 @@ def _int_list(params: Params, name: str) -> list[int] | None:
     return value
 
 
-def _choice(params: Params, name: str, choices: tuple[str, ...]) -> str | None:
-    """Return an optional enumerated parameter, checking it against its allowed values."""
-    value = _text(params, name)
-    if value is not None and value not in choices:
-        raise invalid_parameter(name, f"expected one of {', '.join(choices)}.")
-    return value
-
-
 def _bool(params: Params, name: str, default: bool) -> bool:
     """Return a boolean parameter sent as true/false in any case."""
-    value = _text(params, name)
+    value = optional_text(params, name)
     if value is None:
         return default
     if value.lower() not in ("true", "false"):
@@ -108,32 +64,9 @@ def _bool(params: Params, name: str, default: bool) -> bool:
     return value.lower() == "true"
 
 
-def _page(params: Params, max_size: int) -> tuple[int, int]:
-    """Return (PageNumber, PageSize), defaults 1 and 10, PageSize at most ``max_size``."""
-    number = _optional_int(params, "PageNumber") or 1
-    size = _optional_int(params, "PageSize") or DEFAULT_PAGE_SIZE
-    if number < 1:
-        raise invalid_parameter("PageNumber", "it must be at least 1.")
-    if not 1 <= size <= max_size:
-        raise invalid_parameter("PageSize", f"it must be between 1 and {max_size}.")
-    return number, size
-
-
-def _paging_info(items: list[dict[str, Any]], page: tuple[int, int], key: str) -> dict[str, Any]:
-    """Return the PagingInfo object for one page of ``items``."""
-    number, size = page
-    start = (number - 1) * size
-    return {
-        "PageNumber": number,
-        "PageSize": size,
-        "TotalCount": len(items),
-        key: items[start : start + size],
-    }
-
-
 def _sorted(items: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]:
     """Sort list results by ``SortBy`` ("<Field> [Asc|Desc]", default "Id Desc")."""
-    sort_by = _text(params, "SortBy") or "Id Desc"
+    sort_by = optional_text(params, "SortBy") or "Id Desc"
     parts = sort_by.split()
     order = parts[1] if len(parts) == 2 else "Asc"
     if len(parts) not in (1, 2) or parts[0] not in SORT_FIELDS or order not in ("Asc", "Desc"):
@@ -143,7 +76,7 @@ def _sorted(items: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]
 
 def _biz_day(state: EmulatorState, params: Params, name: str) -> date:
     """Return the calendar date (emulator time zone) of a mandatory epoch-milliseconds business date parameter."""
-    value = _required_int(params, name)
+    value = required_int(params, name)
     if value < 0:
         raise invalid_parameter(name, "expected epoch milliseconds.")
     return state.biz_day(value)
@@ -151,7 +84,7 @@ def _biz_day(state: EmulatorState, params: Params, name: str) -> date:
 
 def get_workflow_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
     """GetWorkflowInstance: one instance by Id (advances a "reads" timeline)."""
-    instance_id = _required_int(params, "Id")
+    instance_id = required_int(params, "Id")
     instance = state.workflow_instance(instance_id, read=True)
     if instance is None:
         raise ApiError(
@@ -168,16 +101,16 @@ def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, A
     Naming instances in ``Ids`` reads each of them as GetWorkflowInstance does (a "reads" timeline moves one step):
     a poll by id is a poll, whichever action carries it.
     """
-    project_id = _required_int(params, "ProjectId")
+    project_id = required_int(params, "ProjectId")
     day = _biz_day(state, params, "BizDate")
     filters: dict[str, Any] = {
-        "WorkflowId": _optional_int(params, "WorkflowId"),
-        "EnvType": _choice(params, "EnvType", ENV_TYPES),
-        "Type": _choice(params, "Type", INSTANCE_TYPES),
-        "Owner": _text(params, "Owner"),
-        "UnifiedWorkflowInstanceId": _optional_int(params, "UnifiedWorkflowInstanceId"),
+        "WorkflowId": optional_int(params, "WorkflowId"),
+        "EnvType": choice_param(params, "EnvType", ENV_TYPES),
+        "Type": choice_param(params, "Type", INSTANCE_TYPES),
+        "Owner": optional_text(params, "Owner"),
+        "UnifiedWorkflowInstanceId": optional_int(params, "UnifiedWorkflowInstanceId"),
     }
-    filters["Name"] = _text(params, "Name")
+    filters["Name"] = optional_text(params, "Name")
     tags = _string_list(params, "Tags")
     ids = _int_list(params, "Ids")
     items = _matching(state, state.workflow_instances(), project_id, ("BizDate", day), filters, ids)
@@ -185,12 +118,12 @@ def list_workflow_instances(state: EmulatorState, params: Params) -> dict[str, A
         items = [read for read in (state.workflow_instance(item["Id"], read=True) for item in items) if read]
     if tags is not None:
         items = [item for item in items if _has_any_tag(item["Tags"], tags)]
-    return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 100), "WorkflowInstances")}
+    return {"PagingInfo": paging_info(_sorted(items, params), page_param(params, 100), "WorkflowInstances")}
 
 
 def _string_list(params: Params, name: str) -> list[str] | None:
     """Return a JSON array of strings parameter, None when absent."""
-    value = _json(params, name)
+    value = json_param(params, name)
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -232,7 +165,7 @@ def _matches(actual: Any, wanted: Any, key: str) -> bool:
 
 def _create_biz_dates(state: EmulatorState, params: Params) -> list[int]:
     """Expand ``Periods.BizDates`` ranges into one business date per day (default: yesterday on the clock)."""
-    periods = _json(params, "Periods")
+    periods = json_param(params, "Periods")
     if periods is None:
         return [state.default_biz_date_ms()]
     ranges = periods.get("BizDates") if isinstance(periods, dict) else None
@@ -258,21 +191,21 @@ def _create_biz_dates(state: EmulatorState, params: Params) -> list[int]:
 
 def create_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
     """CreateWorkflowInstances: start an asynchronous operation making one instance per business day."""
-    name = _required_text(params, "Name")
+    name = required_text(params, "Name")
     if len(name) > MAX_NAME_LENGTH:
         raise invalid_parameter("Name", f"it is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed.")
-    project_id = _required_int(params, "ProjectId")
-    instance_type = _required_text(params, "Type")
+    project_id = required_int(params, "ProjectId")
+    instance_type = required_text(params, "Type")
     if instance_type not in CREATE_TYPES:
         raise invalid_parameter("Type", f"expected one of {', '.join(CREATE_TYPES)}.")
-    workflow_id = _required_int(params, "WorkflowId")
-    env_type = _choice(params, "EnvType", ENV_TYPES) or "Prod"
+    workflow_id = required_int(params, "WorkflowId")
+    env_type = choice_param(params, "EnvType", ENV_TYPES) or "Prod"
     biz_dates = _create_biz_dates(state, params)
-    run_properties = _json(params, "DefaultRunProperties")
+    run_properties = json_param(params, "DefaultRunProperties")
     if run_properties is not None and not isinstance(run_properties, dict):
         raise invalid_parameter("DefaultRunProperties", "expected a JSON object.")
     try:
-        tags = check_tags(_json(params, "Tags"))
+        tags = check_tags(json_param(params, "Tags"))
     except ValueError as exc:
         raise invalid_parameter("Tags", str(exc)) from None
     workflow = state.workflow(workflow_id)
@@ -286,7 +219,7 @@ def create_workflow_instances(state: EmulatorState, params: Params) -> dict[str,
         type=instance_type,
         env_type=env_type,
         biz_dates=biz_dates,
-        workflow_parameters=_text(params, "WorkflowParameters") or "",
+        workflow_parameters=optional_text(params, "WorkflowParameters") or "",
         tags=tags,
         auto_start=_bool(params, "AutoStartEnabled", True),
     )
@@ -295,7 +228,7 @@ def create_workflow_instances(state: EmulatorState, params: Params) -> dict[str,
 
 def get_create_workflow_instances_result(state: EmulatorState, params: Params) -> dict[str, Any]:
     """GetCreateWorkflowInstancesResult: ``Creating`` for ``creating_reads`` reads, then the result."""
-    operation_id = _required_text(params, "OperationId")
+    operation_id = required_text(params, "OperationId")
     result = state.read_create_operation(operation_id)
     if result is None:
         raise ApiError(400, "InvalidParameter.NotExist.Operation", f"The operation does not exist: {operation_id}.")
@@ -319,21 +252,21 @@ def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
 
     Naming instances in ``Ids`` reads each of them as GetTaskInstance does (a "reads" timeline moves one step).
     """
-    project_id = _required_int(params, "ProjectId")
+    project_id = required_int(params, "ProjectId")
     day = _biz_day(state, params, "Bizdate")
     filters: dict[str, Any] = {
-        "Id": _optional_int(params, "Id"),
-        "TaskId": _optional_int(params, "TaskId"),
-        "WorkflowId": _optional_int(params, "WorkflowId"),
-        "WorkflowInstanceId": _optional_int(params, "WorkflowInstanceId"),
-        "WorkflowInstanceType": _choice(params, "WorkflowInstanceType", INSTANCE_TYPES),
-        "Status": _choice(params, "Status", TASK_INSTANCE_STATUSES),
-        "ProjectEnv": _choice(params, "ProjectEnv", ENV_TYPES),
-        "Owner": _text(params, "Owner"),
-        "TriggerRecurrence": _text(params, "TriggerRecurrence"),
-        "TriggerType": _text(params, "TriggerType"),
+        "Id": optional_int(params, "Id"),
+        "TaskId": optional_int(params, "TaskId"),
+        "WorkflowId": optional_int(params, "WorkflowId"),
+        "WorkflowInstanceId": optional_int(params, "WorkflowInstanceId"),
+        "WorkflowInstanceType": choice_param(params, "WorkflowInstanceType", INSTANCE_TYPES),
+        "Status": choice_param(params, "Status", TASK_INSTANCE_STATUSES),
+        "ProjectEnv": choice_param(params, "ProjectEnv", ENV_TYPES),
+        "Owner": optional_text(params, "Owner"),
+        "TriggerRecurrence": optional_text(params, "TriggerRecurrence"),
+        "TriggerType": optional_text(params, "TriggerType"),
     }
-    filters["TaskName"] = _text(params, "TaskName")
+    filters["TaskName"] = optional_text(params, "TaskName")
     task_ids = _int_list(params, "TaskIds")
     ids = _int_list(params, "Ids")
     items = _matching(state, state.task_instances(), project_id, ("Bizdate", day), filters, ids)
@@ -341,7 +274,7 @@ def list_task_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
         items = [read for read in (state.task_instance(item["Id"], read=True) for item in items) if read]
     if task_ids is not None:
         items = [item for item in items if item["TaskId"] in task_ids]
-    return {"PagingInfo": _paging_info(_sorted(items, params), _page(params, 500), "TaskInstances")}
+    return {"PagingInfo": paging_info(_sorted(items, params), page_param(params, 500), "TaskInstances")}
 
 
 def _task_instance_not_found(task_instance_id: int) -> ApiError:
@@ -355,7 +288,7 @@ def _task_instance_not_found(task_instance_id: int) -> ApiError:
 
 def get_task_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
     """GetTaskInstance: one task instance by Id (advances a node's own "reads" timeline)."""
-    task_instance_id = _required_int(params, "Id")
+    task_instance_id = required_int(params, "Id")
     task = state.task_instance(task_instance_id, read=True)
     if task is None:
         raise _task_instance_not_found(task_instance_id)
@@ -364,8 +297,8 @@ def get_task_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
 
 def get_task_instance_log(state: EmulatorState, params: Params) -> dict[str, Any]:
     """GetTaskInstanceLog: the log of a task instance's latest run (earlier RunNumbers give the same text)."""
-    task_instance_id = _required_int(params, "Id")
-    run_number = _optional_int(params, "RunNumber")
+    task_instance_id = required_int(params, "Id")
+    run_number = optional_int(params, "RunNumber")
     task = state.task_instance(task_instance_id)
     log = state.task_instance_log(task_instance_id)
     if task is None or log is None:
@@ -378,7 +311,7 @@ def get_task_instance_log(state: EmulatorState, params: Params) -> dict[str, Any
 def list_projects(state: EmulatorState, params: Params) -> dict[str, Any]:
     """ListProjects: the workspaces the world mentions (a cheap call for connection tests)."""
     ids = _int_list(params, "Ids")
-    page = _page(params, 100)
+    page = page_param(params, 100)
     projects = [
         {
             "Id": project_id,
@@ -396,19 +329,19 @@ def list_projects(state: EmulatorState, params: Params) -> dict[str, Any]:
         for project_id in state.project_ids()
         if ids is None or project_id in ids
     ]
-    return {"PagingInfo": _paging_info(projects, page, "Projects")}
+    return {"PagingInfo": paging_info(projects, page, "Projects")}
 
 
 def rerun_workflow_instances(state: EmulatorState, params: Params) -> dict[str, Any]:
     """RerunWorkflowInstances: rerun finished instances (by Ids, else by workflow, type and date) asynchronously."""
-    project_id = _required_int(params, "ProjectId")
-    instance_type = _required_text(params, "Type")
+    project_id = required_int(params, "ProjectId")
+    instance_type = required_text(params, "Type")
     if instance_type not in RERUN_TYPES:
         raise invalid_parameter("Type", f"expected one of {', '.join(RERUN_TYPES)}.")
-    workflow_id = _required_int(params, "WorkflowId")
-    env_type = _choice(params, "EnvType", ENV_TYPES)
-    biz_date = _optional_int(params, "Bizdate")
-    rerun_filter = _json(params, "Filter")
+    workflow_id = required_int(params, "WorkflowId")
+    env_type = choice_param(params, "EnvType", ENV_TYPES)
+    biz_date = optional_int(params, "Bizdate")
+    rerun_filter = json_param(params, "Filter")
     if rerun_filter is not None and not isinstance(rerun_filter, dict):
         raise invalid_parameter("Filter", "expected a JSON object.")
     statuses = (rerun_filter or {}).get("TaskInstanceStatuses")
@@ -435,7 +368,7 @@ def rerun_workflow_instances(state: EmulatorState, params: Params) -> dict[str, 
 
 def get_rerun_workflow_instances_result(state: EmulatorState, params: Params) -> dict[str, Any]:
     """GetRerunWorkflowInstancesResult: ``NotRun`` on the first read, then ``Success`` or ``Failure``."""
-    operation_id = _required_text(params, "OperationId")
+    operation_id = required_text(params, "OperationId")
     result = state.read_rerun_operation(operation_id)
     if result is None:
         raise ApiError(400, "InvalidParameter.NotExist.Operation", f"The operation does not exist: {operation_id}.")
@@ -444,9 +377,9 @@ def get_rerun_workflow_instances_result(state: EmulatorState, params: Params) ->
 
 def trigger_scheduler_task_instance(state: EmulatorState, params: Params) -> dict[str, Any]:
     """TriggerSchedulerTaskInstance: fire an HTTP trigger node's instance by TaskId and TriggerTime (epoch ms)."""
-    task_id = _required_int(params, "TaskId")
-    trigger_time = _required_int(params, "TriggerTime")
-    env_type = _choice(params, "EnvType", ENV_TYPES) or "Prod"
+    task_id = required_int(params, "TaskId")
+    trigger_time = required_int(params, "TriggerTime")
+    env_type = choice_param(params, "EnvType", ENV_TYPES) or "Prod"
     return {"Success": state.trigger_task_instance(task_id, trigger_time, env_type)}
 
 
@@ -463,4 +396,5 @@ ACTIONS: dict[str, Handler] = {
     "RerunWorkflowInstances": rerun_workflow_instances,
     "GetRerunWorkflowInstancesResult": get_rerun_workflow_instances_result,
     "TriggerSchedulerTaskInstance": trigger_scheduler_task_instance,
+    **QUALITY_ACTIONS,
 }

@@ -207,7 +207,7 @@ class DataWorksEmulator:
         return self.state.add_scheduled_workflow(workflow_id, name, **schedule)
 
     def reset(self) -> None:
-        """Return to the scenario's starting world: instances, workflows, faults, calls and clock."""
+        """Return to the scenario's starting world: instances, workflows, scans, faults, calls and clock."""
         self.state.clear()
         self.scenario.populate(self.state)
 
@@ -260,6 +260,37 @@ class DataWorksEmulator:
     def held_triggers(self) -> list[dict[str, Any]]:
         """Return the early triggers the emulator still holds (each applies once its instance waits, 24 h at most)."""
         return self.state.held_triggers()
+
+    # ----- data-quality scans -----
+
+    def add_data_quality_scan(self, **scan: Any) -> int:
+        """Add a data-quality scan (monitor) and return its id; keywords as `EmulatorState.add_data_quality_scan`.
+
+        E.g. ``add_data_quality_scan(id=301, name="orders_quality", rules=[{"name": "orders not empty",
+        "assertion": "row_count > 0", "status": "Fail", "check_value": "0"}])``: every run goes Running, then Fail
+        (the worst rule outcome; ``statuses`` scripts it instead), advancing on GetDataQualityScanRun reads
+        (``advance`` seconds instead). A run created through the API is listed after ``listing_delay`` seconds.
+        """
+        return self.state.add_data_quality_scan(**scan)
+
+    def update_data_quality_scan(self, id: int, **changes: Any) -> None:
+        """Change a scan (e.g. its rules' outcomes once the data is fixed); runs already started keep their snapshot."""
+        self.state.update_data_quality_scan(id, **changes)
+
+    def add_data_quality_scan_run(self, data_quality_scan_id: int, **run: Any) -> int:
+        """Add an existing run of a scan and return its id; keywords as `EmulatorState.add_data_quality_scan_run`."""
+        return self.state.add_data_quality_scan_run(data_quality_scan_id, **run)
+
+    def data_quality_scan_run(self, id: int) -> dict[str, Any]:
+        """Return a run's DataQualityScanRun dict without advancing its timeline (KeyError if unknown)."""
+        run = self.state.data_quality_scan_run(id)
+        if run is None:
+            raise KeyError(id)
+        return run
+
+    def data_quality_scan_runs(self, data_quality_scan_id: int | None = None) -> list[dict[str, Any]]:
+        """Return the DataQualityScanRun dicts of every run (listed yet or not), or of one scan's runs."""
+        return self.state.data_quality_scan_runs(data_quality_scan_id)
 
     # ----- the clock -----
 

@@ -3,20 +3,28 @@
 Keys: ``region_id``, ``project_id``, ``timezone`` (IANA, default ``Asia/Shanghai``),
 ``access_keys: {AKID: secret}``, ``sts_keys: {AKID: {secret, token}}``,
 ``workflow_instances``, ``workflows`` and ``scheduled_workflows`` (lists of keyword arguments of
-``DataWorksEmulator.add_workflow_instance`` / ``add_workflow`` / ``add_scheduled_workflow``), ``clock`` (the
+``DataWorksEmulator.add_workflow_instance`` / ``add_workflow`` / ``add_scheduled_workflow``),
+``data_quality_scans`` and ``data_quality_scan_runs`` (of ``add_data_quality_scan`` / ``add_data_quality_scan_run``;
+runs after their scans), ``clock`` (the
 emulator's starting "now", ISO-8601 with offset), ``creation_delay`` (seconds from a create request to its
 instances existing, default 5) and ``faults``
 (``{action, kind, times?, ...options}``). A bare name such as ``"demo"`` loads the bundled
 ``scenarios/<name>.yaml``.
+
+Data dates may be relative to the emulator's day: ``today``, ``today-N`` or ``today+N`` (N days) in ``biz_date``,
+in ``biz_dates`` (a list, or each end of a ``"START..END"`` range) and in the date part of ``statuses_by_time``
+keys. "Today" is the day of the emulator's clock (the scenario's ``clock`` if set, else real time) in its time zone,
+taken when the world is built: when the emulator starts, and again at every reset.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +40,22 @@ DEFAULT_STS_ACCESS_KEY_ID = "STS.EMULATORKEY00001"
 DEFAULT_STS_ACCESS_KEY_SECRET = "emulator-sts-secret"
 DEFAULT_SECURITY_TOKEN = "emulator-sts-token"
 BUNDLED_SCENARIOS = Path(__file__).parent / "scenarios"
+#: A data date relative to the emulator's day: ``today``, ``today-N``, ``today+N``.
+_RELATIVE_DATE = re.compile(r"today(?:\s*([+-])\s*(\d{1,5}))?")
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be loaded; the message is one sentence naming the bad key."""
+
+
+def bundled_scenarios() -> list[str]:
+    """The names of the scenarios that ship with the emulator (``--scenario <name>``), sorted."""
+    return sorted(path.stem for path in BUNDLED_SCENARIOS.glob("*.yaml"))
+
+
+def _one_of(names: list[str], conjunction: str) -> str:
+    """'a', 'a or b', 'a, b or c' (for conjunction 'or')."""
+    return f" {conjunction} ".join(filter(None, [", ".join(names[:-1]), names[-1] if names else ""]))
 
 
 def _entry_keys(method: Any) -> tuple[frozenset[str], frozenset[str]]:
@@ -49,6 +69,8 @@ _ENTRY_KEYS = {
     "workflow_instances": _entry_keys(EmulatorState.add_workflow_instance),
     "workflows": _entry_keys(EmulatorState.add_workflow),
     "scheduled_workflows": _entry_keys(EmulatorState.add_scheduled_workflow),
+    "data_quality_scans": _entry_keys(EmulatorState.add_data_quality_scan),
+    "data_quality_scan_runs": _entry_keys(EmulatorState.add_data_quality_scan_run),
 }
 
 
@@ -68,6 +90,51 @@ def _check_entries(key: str, entries: Any) -> list[dict[str, Any]]:
             if missing:
                 raise ScenarioError(f"Missing key '{missing[0]}' in {key}[{index}].")
     return [dict(entry) for entry in entries]
+
+
+def relative_date(value: Any, today: date) -> Any:
+    """``today``, ``today-N`` or ``today+N`` as the ISO date N days from ``today``; any other value as it is.
+
+    A string that begins with ``today`` but is not one of these forms is a `ScenarioError`.
+    """
+    if not isinstance(value, str) or not value.strip().startswith("today"):
+        return value
+    match = _RELATIVE_DATE.fullmatch(value.strip())
+    if match is None:
+        raise ScenarioError(f"Relative data date {value!r} must be 'today', 'today-N' or 'today+N' (N days).")
+    sign, days = match.groups()
+    offset = int(days or 0) * (-1 if sign == "-" else 1)
+    return (today + timedelta(days=offset)).isoformat()
+
+
+def resolve_relative_dates(entry: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """A copy of a workflow or instance entry with its relative data dates made absolute (see the module doc)."""
+    resolved = dict(entry)
+    if "biz_date" in resolved:
+        resolved["biz_date"] = relative_date(resolved["biz_date"], today)
+    dates = resolved.get("biz_dates")
+    if isinstance(dates, str):
+        start, separator, end = dates.partition("..")
+        if separator:
+            resolved["biz_dates"] = f"{relative_date(start, today)}..{relative_date(end, today)}"
+        else:
+            resolved["biz_dates"] = relative_date(dates, today)
+    elif isinstance(dates, list):
+        resolved["biz_dates"] = [relative_date(value, today) for value in dates]
+    by_time = resolved.get("statuses_by_time")
+    if isinstance(by_time, Mapping):
+        resolved["statuses_by_time"] = {_relative_time_key(key, today): value for key, value in by_time.items()}
+    return resolved
+
+
+def _relative_time_key(key: Any, today: date) -> Any:
+    """A ``statuses_by_time`` key (``"HH:MM"``, a data date, or ``"<data date> HH:MM"``) with its date resolved."""
+    if not isinstance(key, str):
+        return key
+    day, space, time_of_day = key.strip().rpartition(" ")
+    if space and ":" in time_of_day:
+        return f"{relative_date(day, today)} {time_of_day}"
+    return relative_date(key, today)
 
 
 def _check_clock(value: Any) -> str | None:
@@ -95,6 +162,8 @@ class Scenario:
     workflow_instances: list[dict[str, Any]] = field(default_factory=list)
     workflows: list[dict[str, Any]] = field(default_factory=list)
     scheduled_workflows: list[dict[str, Any]] = field(default_factory=list)
+    data_quality_scans: list[dict[str, Any]] = field(default_factory=list)
+    data_quality_scan_runs: list[dict[str, Any]] = field(default_factory=list)
     clock: str | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)
     creation_delay: float = DEFAULT_CREATION_DELAY
@@ -147,6 +216,8 @@ class Scenario:
             workflow_instances=_check_entries("workflow_instances", data.get("workflow_instances") or []),
             workflows=_check_entries("workflows", data.get("workflows") or []),
             scheduled_workflows=_check_entries("scheduled_workflows", data.get("scheduled_workflows") or []),
+            data_quality_scans=_check_entries("data_quality_scans", data.get("data_quality_scans") or []),
+            data_quality_scan_runs=_check_entries("data_quality_scan_runs", data.get("data_quality_scan_runs") or []),
             clock=_check_clock(data.get("clock")),
             faults=_check_entries("faults", data.get("faults") or []),
             creation_delay=float(creation_delay),
@@ -185,8 +256,14 @@ class Scenario:
         if isinstance(source, Mapping):
             return cls.from_dict(source)
         path = Path(source)
-        bundled = BUNDLED_SCENARIOS / f"{source}.yaml"
-        if not path.exists() and isinstance(source, str) and source.isidentifier() and bundled.exists():
+        if not path.exists() and isinstance(source, str) and not path.suffix and "/" not in source:
+            # A bare name: a bundled scenario, or a mistyped one.
+            bundled = BUNDLED_SCENARIOS / f"{source}.yaml"
+            if not bundled.exists():
+                raise ScenarioError(
+                    f"Unknown scenario {source!r}: neither a file nor a bundled scenario "
+                    f"({_one_of(bundled_scenarios(), 'or')})."
+                )
             path = bundled
         return cls.from_file(path)
 
@@ -204,17 +281,20 @@ class Scenario:
         return credentials
 
     def populate(self, state: EmulatorState) -> None:
-        """Add the scenario's workflows, instances and faults to ``state``."""
+        """Add the scenario's workflows, instances, data-quality scans and runs, and faults to ``state``."""
         if self.clock is not None:
             state.set_clock(self.clock)
+        today = state.now_datetime().date()  # relative data dates count from the emulator's day, in its zone
         for key, add in (
             ("workflows", state.add_workflow),
             ("scheduled_workflows", state.add_scheduled_workflow),
             ("workflow_instances", state.add_workflow_instance),
+            ("data_quality_scans", state.add_data_quality_scan),
+            ("data_quality_scan_runs", state.add_data_quality_scan_run),
         ):
             for index, entry in enumerate(getattr(self, key)):
                 try:
-                    add(**entry)
+                    add(**resolve_relative_dates(entry, today))
                 except ValueError as exc:
                     raise ScenarioError(f"Bad value in {key}[{index}]: {exc}") from None
         for index, entry in enumerate(self.faults):

@@ -22,3 +22,16 @@ def create_run(client: Any, models: Any, name: str = "airflow-run", type: str = 
         **fields,
     )
     return str(client.create_workflow_instances(request).body.operation_id)
+
+
+def create_scan_run(
+    client: Any, models: Any, scan_id: int = 301, trigger_time: str = "1775812636000", **fields: Any
+) -> int:
+    """Start a run of a data-quality scan in workspace 100 with ``triggerTime`` over the SDK and return its Id."""
+    request = models.CreateDataQualityScanRunRequest(
+        data_quality_scan_id=scan_id,
+        project_id=100,
+        parameters=[models.CreateDataQualityScanRunRequestParameters(name="triggerTime", value=trigger_time)],
+        **fields,
+    )
+    return int(client.create_data_quality_scan_run(request).body.id)

@@ -1,7 +1,8 @@
-"""The emulator's thread-safe world: instances, workflows, operations, faults and calls, on an emulator clock.
+"""The emulator's thread-safe world: instances, workflows, operations, scans, faults and calls, on an emulator clock.
 
 Tests mutate the world from their own thread while request handlers run on the server loop's thread, so every
-public method takes the single ``threading.Lock``. Timelines are described in ``records``.
+public method takes the single ``threading.Lock``. Timelines are described in ``records``, data-quality scans and
+their runs in ``quality``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from dataworks_emulator.models.dates import (
     yesterday_ms,
     zone,
 )
+from dataworks_emulator.models.quality import SCAN_RUN_STATUSES, ScanRecord, check_parameters
+from dataworks_emulator.models.quality_log import run_log
+from dataworks_emulator.models.quality_scans import QualityScans, RunFilter
 from dataworks_emulator.models.records import (
     CREATE_RESULTS,
     DEFAULT_RERUN_STATUSES,
@@ -133,12 +137,13 @@ class EmulatorState:
         self._faults: list[Fault] = []
         self._calls: list[RecordedCall] = []
         self._triggers = TriggerNodes()
+        self._quality = QualityScans()
         self._next_instance_id = FIRST_INSTANCE_ID
         self._next_task_instance_id = FIRST_TASK_INSTANCE_ID
         self._next_task_id = 70000
 
     def clear(self) -> None:
-        """Forget every instance, workflow, operation, fault and call, and return the clock to real time."""
+        """Forget every instance, workflow, operation, scan, fault and call, and return the clock to real time."""
         with self._lock:
             self._clear()
 
@@ -645,6 +650,7 @@ class EmulatorState:
             ids = {self.project_id}
             ids.update(record.project_id for record in self._instances.values())
             ids.update(workflow.project_id for workflow in self._workflows.values())
+            ids.update(scan.project_id for scan in self._quality.scans.values())
             return sorted(ids)
 
     def start_create_operation(
@@ -827,3 +833,155 @@ class EmulatorState:
             chosen_advance = record.timeline.advance if advance is None else advance
             timeline = check_timeline(record.rerun_statuses if statuses is None else statuses, chosen_advance)
             self._rerun(record, timeline, chosen_advance, task_statuses, now)
+
+    # ----- data-quality scans -----
+
+    def add_data_quality_scan(
+        self,
+        *,
+        id: int,
+        name: str,
+        project_id: int | None = None,
+        rules: Iterable[Mapping[str, Any]] = (),
+        statuses: Sequence[str] | None = None,
+        advance: Advance = "reads",
+        parameters: Mapping[str, Any] | None = None,
+        log: str | Sequence[str] | None = None,
+        description: str = "",
+        owner: str = "1000",
+        table: str = "emulator_table",
+        trigger_task_ids: Sequence[int] = (),
+        listing_delay: float | None = None,
+    ) -> int:
+        """Add a data-quality scan (monitor) whose runs report its rules' outcomes; return its id.
+
+        Each rule: ``{name, assertion?, severity?, warn?, fail?, status?, check_value?, reference_value?, sample?}``
+        with status Pass (default), Warn, Fail or Error. A run's Status walks ``statuses`` (default: Running, then
+        the worst rule outcome) by Get reads or every ``advance`` seconds. ``log`` (text or lines) replaces the
+        written log. A run created through the API is listed ``listing_delay`` seconds (default: the emulator's
+        creation delay) after its creation; Get finds it at once.
+        """
+        settings = {
+            "id": id,
+            "name": name,
+            "project_id": self.project_id if project_id is None else project_id,
+            "rules": rules,
+            "statuses": statuses,
+            "advance": advance,
+            "parameters": parameters,
+            "log": log,
+            "description": description,
+            "owner": owner,
+            "table": table,
+            "trigger_task_ids": trigger_task_ids,
+            "listing_delay": listing_delay,
+        }
+        now_ms = int(self.now() * 1000)
+        with self._lock:
+            return self._quality.add_scan(settings, now_ms)
+
+    def update_data_quality_scan(self, id: int, **changes: Any) -> None:
+        """Change a scan's keywords (those of ``add_data_quality_scan``); later runs see the change, earlier do not."""
+        now_ms = int(self.now() * 1000)
+        with self._lock:
+            self._quality.update_scan(id, changes, now_ms)
+
+    def add_data_quality_scan_run(
+        self,
+        data_quality_scan_id: int,
+        *,
+        id: int | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        statuses: Sequence[str] | None = None,
+        advance: Advance | None = None,
+        create_time: str | int | datetime | None = None,
+        task_instance_id: int | None = None,
+        run_number: int | None = None,
+    ) -> int:
+        """Add a run of a scan that already exists (listed at once); return its id.
+
+        It starts at ``create_time`` (default now) with ``parameters`` (default ``triggerTime`` = its start in epoch
+        ms) and the scan's timeline unless ``statuses`` / ``advance`` are given; ``task_instance_id`` and
+        ``run_number`` are what ListDataQualityScanRuns' ``Filter`` matches for a run a scheduled task started.
+        """
+        created_ms = int(self.now() * 1000) if create_time is None else self.time_ms(create_time)
+        pairs = (("triggerTime", str(created_ms)),) if parameters is None else check_parameters(parameters)
+        for label, value in (("id", id), ("task_instance_id", task_instance_id), ("run_number", run_number)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"A data quality scan run's {label} must be a positive integer, got {value!r}.")
+        with self._lock:
+            scan = self._quality.scans.get(data_quality_scan_id)
+            if scan is None:
+                raise ValueError(f"No data quality scan has id {data_quality_scan_id!r}; add it first.")
+            chosen = scan.advance if advance is None else advance
+            timeline = check_timeline(scan.run_statuses() if statuses is None else statuses, chosen, SCAN_RUN_STATUSES)
+            return self._quality.start_run(
+                scan,
+                run_id=id,
+                parameters=pairs,
+                statuses=timeline,
+                advance=chosen,
+                created_ms=created_ms,
+                listed_from_ms=created_ms,
+                task_instance_id=task_instance_id,
+                run_number=run_number,
+            )
+
+    def create_data_quality_scan_run(self, scan_id: int, parameters: tuple[tuple[str, str], ...]) -> int:
+        """Answer CreateDataQualityScanRun: start a run of the scan as configured now; return its new id."""
+        now_ms = int(self.now() * 1000)
+        with self._lock:
+            scan = self._quality.scans[scan_id]
+            delay = self.creation_delay if scan.listing_delay is None else scan.listing_delay
+            return self._quality.start_run(
+                scan,
+                run_id=None,
+                parameters=parameters,
+                statuses=scan.run_statuses(),
+                advance=scan.advance,
+                created_ms=now_ms,
+                listed_from_ms=now_ms + round(delay * 1000),
+            )
+
+    def data_quality_scan(self, scan_id: int) -> ScanRecord | None:
+        """Return a scan as configured now, None if unknown."""
+        with self._lock:
+            return self._quality.scans.get(scan_id)
+
+    def data_quality_scans(self) -> list[ScanRecord]:
+        """Return every scan as configured now."""
+        with self._lock:
+            return list(self._quality.scans.values())
+
+    def data_quality_scan_run(self, run_id: int, *, read: bool = False) -> dict[str, Any] | None:
+        """Return a run's DataQualityScanRun dict (a ``read`` advances a "reads" timeline), None if unknown."""
+        now = self.now()
+        with self._lock:
+            run = self._quality.runs.get(run_id)
+            return None if run is None else run.to_wire(run.status(now, read=read))
+
+    def data_quality_scan_runs(self, data_quality_scan_id: int | None = None) -> list[dict[str, Any]]:
+        """Return the DataQualityScanRun dicts of all runs (listed or not yet), or of one scan, oldest first."""
+        now = self.now()
+        with self._lock:
+            return [
+                run.to_wire(run.status(now))
+                for run in self._quality.runs.values()
+                if data_quality_scan_id in (None, run.scan.id)
+            ]
+
+    def list_data_quality_scan_runs(self, run_filter: RunFilter) -> list[dict[str, Any]]:
+        """Answer ListDataQualityScanRuns: the summaries of the listed runs passing ``run_filter``."""
+        now = self.now()
+        with self._lock:
+            return self._quality.listed_runs(run_filter, now)
+
+    def data_quality_scan_run_log(self, run_id: int) -> tuple[str, bool] | None:
+        """Return a run's log as it stands and whether the run has ended, None if unknown."""
+        now = self.now()
+        with self._lock:
+            run = self._quality.runs.get(run_id)
+            if run is None:
+                return None
+            status = run.status(now)
+            return run_log(run, status, self.tz), run.finished_ms is not None
