@@ -111,6 +111,18 @@ class DataWorksEndpointError(DataWorksAPIError):
     """The endpoint cannot answer as configured (e.g. https to a plain-http server); retrying cannot help."""
 
 
+class DataWorksUnreachableError(DataWorksEndpointError):
+    """No call of a wait ever got an answer from the endpoint (refused, unresolved, timed out) for minutes.
+
+    Ends the wait, not the task's `retries`: a wrong endpoint and a network cut that began before the wait look the
+    same, and Airflow's retries are how long the user wants to keep trying.
+    """
+
+    def _describe(self) -> str:
+        """The message is the whole sentence: the endpoint, for how long, the last error, what to check."""
+        return self.dataworks_message
+
+
 class DataWorksAuthError(DataWorksAPIError):
     """Credentials, signature or permission rejected; retrying cannot help."""
 

@@ -573,6 +573,12 @@ class DataWorksHook(BaseHook):
     def _where(self) -> str:
         return self.settings.endpoint or f"region {self.settings.region_id}"
 
+    def endpoint_url(self) -> str:
+        """Where this hook's calls go, `scheme://host[:port]`, for messages (never a credential)."""
+        settings = self.settings
+        host = getattr(self._client, "_endpoint", None)  # the SDK's regional endpoint when host is not set
+        return f"{settings.protocol}://{host or settings.endpoint or f'dataworks.{settings.region_id}.aliyuncs.com'}"
+
 
 def _workflow_instance(body: dict[str, Any], *, instance_id: int) -> dict[str, Any]:
     """The instance from a GetWorkflowInstance body; a 200 without one means DataWorks does not know the id."""

@@ -82,6 +82,14 @@ _MISSING_OBJECTS = (
     ),
 )
 _GATEWAY_STATUS = re.compile(r"<(?:title|h1)>\s*([45]\d\d)\b")
+#: The code of a transport error that got no answer at all (refused, unresolved, dropped, timed out).
+NO_ANSWER = "TransportError"
+
+
+def is_no_answer(err: BaseException) -> bool:
+    """Whether a call got no answer at all from the endpoint (refused, unresolved, dropped, timed out): any HTTP
+    answer, an error or a gateway page too, says the endpoint was reached."""
+    return isinstance(err, DataWorksTransportError) and err.code == NO_ANSWER
 
 
 def translate_sdk_error(err: Exception, action: str) -> DataWorksAPIError | None:
@@ -195,7 +203,7 @@ def _transport_error(err: Exception, inner: Any, action: str) -> DataWorksAPIErr
     return DataWorksTransportError(
         f"no response from DataWorks (connection failed, dropped or timed out): {_shorten(detail)}",
         action=action,
-        code="TransportError",
+        code=NO_ANSWER,
     )
 
 

@@ -101,6 +101,8 @@ class _stop_before_deadline(stop_base):
 
 
 def _log_retry(state: RetryCallState) -> None:
+    """A retry is not a failure yet (INFO): the error after the last one is the caller's to raise or report, as a
+    wait's outage warning is (once a minute, not on every poll)."""
     err = state.outcome.exception() if state.outcome else None
     delay = state.next_action.sleep if state.next_action else 0.0
-    log.warning("%s; retrying in %.1f s (attempt %d).", err, delay, state.attempt_number + 1)
+    log.info("%s; retrying in %.1f s (attempt %d).", err, delay, state.attempt_number + 1)

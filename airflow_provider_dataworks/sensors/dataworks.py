@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from airflow_provider_dataworks.utils.compat import (
     BaseSensorOperator,
     PokeReturnValue,
     conf,
+    first_poke_of_try,
 )
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
@@ -38,6 +40,7 @@ from airflow_provider_dataworks.waits.failures import (
 from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.lookup import check_instance_types
 from airflow_provider_dataworks.waits.outcome import FAILURE, TIMEOUT, WaitOutcome
+from airflow_provider_dataworks.waits.reachability import Reachability
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -158,11 +161,29 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         except DataWorksAPIError as err:
             if not err.retryable:
                 raise
-            self.log.warning("%s; will poll again in %s s.", err, self.poke_interval)
+            self._failed(context, err)
             return None
+        self.reachability.answered()
         if instance is None:
             return None
         return self._advance(context, instance)
+
+    @property
+    def reachability(self) -> Reachability:
+        """What this wait knows of DataWorks' answers, kept across the pokes of one process."""
+        if not hasattr(self, "_reachability"):
+            self._reachability = Reachability(self.hook, clock=time.time, logger=self.log)
+        return self._reachability
+
+    def _failed(self, context: Context, err: DataWorksAPIError) -> None:
+        """A poll's transient failure: fatal only to a wait that DataWorks has never answered for minutes.
+
+        A rescheduled poke starts with a fresh record, but past the first poke of a try DataWorks has answered:
+        a first poke ends only once it has an answer, or by failing the try (see `poke`).
+        """
+        if self.reschedule and not self.reachability.reached and not first_poke_of_try(context):
+            self.reachability.reached = True
+        self.reachability.failed(err)
 
     def _advance(self, context: Context, instance: dict[str, Any]) -> dict[str, Any] | None:
         """What one read instance means: the finished instance (raising if it failed), or None to keep waiting."""
@@ -184,8 +205,18 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
             raise
 
     def poke(self, context: Context) -> PokeReturnValue:
-        """Poke and reschedule modes: done when the instance succeeded; raises when it failed."""
+        """Poke and reschedule modes: done when the instance succeeded; raises when it failed.
+
+        A rescheduling sensor's first poke of a try that DataWorks does not answer pokes again in place, as poke
+        mode would, until DataWorks answers, it is found unreachable or the sensor's timeout comes: a rescheduled
+        poke would forget that DataWorks never answered.
+        """
         instance = self._check(context)
+        while instance is None and self.reschedule and not self.reachability.reached:
+            if time.time() + self.poke_interval > self.reachability.started + self.timeout:
+                break
+            time.sleep(self.poke_interval)
+            instance = self._check(context)
         return PokeReturnValue(is_done=instance is not None, xcom_value=instance)
 
     def execute(self, context: Context) -> Any:
@@ -222,6 +253,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
                 retry_limit=self.api_retry_limit,
                 retry_delay=self.api_retry_delay,
                 wait_started=self.wait_start_time(),
+                reached=self.reachability.reached,
             ),
             method_name="execute_complete",
             timeout=self.deferral_timeout(deadline),

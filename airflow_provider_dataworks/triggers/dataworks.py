@@ -21,6 +21,7 @@ from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.loop import find_instance_when_created, wait_for_instances
 from airflow_provider_dataworks.waits.outcome import TIMEOUT, WaitOutcome
 from airflow_provider_dataworks.waits.polling import SharedReader
+from airflow_provider_dataworks.waits.reachability import Reachability
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -58,9 +59,10 @@ class DataWorksInstanceTrigger(BaseTrigger):
     """Wait until every given instance is Success or Failure, or until `end_time`; subclasses say of what kind.
 
     Its kwargs are plain values only (ids, the conn id, intervals, an absolute deadline), never secrets, so it
-    serializes safely and a restarted triggerer resumes the same wait without starting the deadline over. It
-    yields exactly one event, a `WaitOutcome` (``{"status": success|failure|timeout|error, "instances": [...],
-    ...}``) carrying the ids it waited for under the kind's `ids_kwarg`.
+    serializes safely and a restarted triggerer resumes the same wait without starting the deadline over (what it
+    learnt of DataWorks' reachability starts afresh from `reached`). It yields exactly one event, a `WaitOutcome`
+    (``{"status": success|failure|timeout|error, "instances": [...], ...}``) carrying the ids it waited for under
+    the kind's `ids_kwarg`.
     """
 
     kind: ClassVar[InstanceKind]
@@ -75,6 +77,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
         retry_limit: int = 5,
         retry_delay: float = 2.0,
         wait_started: float | None = None,
+        reached: bool = True,
     ) -> None:
         super().__init__()
         self.instance_ids = [int(i) for i in instance_ids]
@@ -85,6 +88,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
         self.retry_limit = int(retry_limit)
         self.retry_delay = float(retry_delay)
         self.wait_started = None if wait_started is None else float(wait_started)
+        self.reached = bool(reached)
         self._hooks: list[DataWorksHook] = []
         self._reader: SharedReader | None = None
 
@@ -102,6 +106,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
             "retry_limit": self.retry_limit,
             "retry_delay": self.retry_delay,
             "wait_started": self.wait_started,
+            "reached": self.reached,
         }
 
     def _hook(self) -> DataWorksHook:
@@ -154,6 +159,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
         hook = self._hook()
         interval = self._interval()
         reader = self._reader = SharedReader(hook, self.dataworks_conn_id, self.kind)
+        reachability = Reachability(hook, reached=self.reached, clock=time.time, logger=self.log)
         await hook.aget_conn()
         ids = self.instance_ids
         if not ids and self.lookup:
@@ -163,6 +169,7 @@ class DataWorksInstanceTrigger(BaseTrigger):
                 poll_interval=interval,
                 deadline=self.end_time,
                 kind=self.kind,
+                reachability=reachability,
             )
             if isinstance(found, WaitOutcome):
                 return found
@@ -172,7 +179,14 @@ class DataWorksInstanceTrigger(BaseTrigger):
             reader.learn(found)  # the list answer names the group: no Get needed to join it
             await asyncio.sleep(max(min(interval, self.end_time - time.time()), 0.0))
         return await wait_for_instances(
-            hook, self.kind, ids, poll_interval=interval, deadline=self.end_time, reader=reader, aligned=True
+            hook,
+            self.kind,
+            ids,
+            poll_interval=interval,
+            deadline=self.end_time,
+            reader=reader,
+            aligned=True,
+            reachability=reachability,
         )
 
 
@@ -190,6 +204,8 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
     :param stop_on_deadline: at `end_time`, stop the unfinished instances before firing the ``timeout`` event, so
         the run ends even if the task never resumes (the run operator's wait owns its deadline).
     :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
+    :param reached: DataWorks answered the task before it deferred; if not, the wait fails once DataWorks has not
+        answered for a few minutes (a wrong endpoint) instead of riding the outage out until `end_time`.
     """
 
     kind = WORKFLOW
@@ -206,6 +222,7 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
         stop_on_kill: bool = False,
         stop_on_deadline: bool = False,
         wait_started: float | None = None,
+        reached: bool = True,
     ) -> None:
         super().__init__(
             workflow_instance_ids,
@@ -216,6 +233,7 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
             retry_limit=retry_limit,
             retry_delay=retry_delay,
             wait_started=wait_started,
+            reached=reached,
         )
         self.stop_on_kill = bool(stop_on_kill)
         self.stop_on_deadline = bool(stop_on_deadline)
@@ -275,6 +293,7 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
     :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,
         ``[dataworks] min_poll_interval``, if below it).
     :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
+    :param reached: DataWorks answered the task before it deferred (see `DataWorksWorkflowInstanceTrigger`).
     """
 
     kind = TASK
@@ -289,6 +308,7 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
         retry_limit: int = 5,
         retry_delay: float = 2.0,
         wait_started: float | None = None,
+        reached: bool = True,
     ) -> None:
         super().__init__(
             task_instance_ids,
@@ -299,6 +319,7 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
             retry_limit=retry_limit,
             retry_delay=retry_delay,
             wait_started=wait_started,
+            reached=reached,
         )
 
 

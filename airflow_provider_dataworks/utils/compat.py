@@ -1,6 +1,9 @@
-"""Airflow 2.11 / 3.x import shims, so every other module imports Airflow names from one place."""
+"""Airflow 2.11 / 3.x import shims, so every other module imports Airflow names from one place (and asks version
+dependent questions here too)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 try:
     from airflow.sdk import BaseHook
@@ -61,4 +64,16 @@ except ImportError:  # Airflow 2
     from airflow.exceptions import AirflowSensorTimeout  # type: ignore[assignment,no-redef,unused-ignore]
     from airflow.sensors.base import PokeReturnValue  # type: ignore[no-redef,unused-ignore]
 
-__all__ += ["AirflowSensorTimeout", "PokeReturnValue"]
+__all__ += ["AirflowSensorTimeout", "PokeReturnValue", "first_poke_of_try"]
+
+
+def first_poke_of_try(context: Any) -> bool:
+    """Whether a rescheduling sensor runs the first poke of its try, Airflow having recorded no reschedule of it."""
+    if "task_reschedule_count" in context:  # Airflow 3 counts the reschedules of the try's task instance
+        return not context["task_reschedule_count"]
+    from airflow.models.taskreschedule import TaskReschedule  # Airflow 2 tasks read the metadata database
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        first = session.scalar(TaskReschedule.stmt_for_task_instance(context["ti"]).limit(1))
+    return first is None

@@ -4,10 +4,16 @@ Each metric is sent twice, the way Airflow sends its own: once with its dimensio
 which drops tags) and once under the bare name with tags (for the Datadog and InfluxDB flavours of StatsD, and for
 OpenTelemetry). Airflow's `Stats` is a no-op until ``[metrics] statsd_on`` or ``otel_on`` is set, and it is looked
 up on first use, never at DAG parse time.
+
+Metrics never change an outcome: by the time a metric is sent DataWorks may already have acted (a run created, a
+node fired), so an error from the metrics backend (an unresolvable StatsD host, a broken custom stats class, an
+import that fails) is logged once per process and never raised.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import (
@@ -21,6 +27,8 @@ from airflow_provider_dataworks.exceptions import (
 if TYPE_CHECKING:
     from datetime import timedelta
 
+log = logging.getLogger(__name__)
+
 #: Counter: one per API attempt (retries count, as DataWorks' quota counts them).
 API_CALLS = "dataworks.api_calls"
 #: Timer: from the task instance's start to the end of its wait on DataWorks.
@@ -30,6 +38,9 @@ OK, THROTTLED, QUOTA, ERROR = "ok", "throttled", "quota", "error"
 SUCCESS, FAILURE, TIMEOUT = "success", "failure", "timeout"
 
 _stats: Any = None
+#: Whether this process has logged a metrics failure yet (only the first one is logged).
+_failure_logged = False
+_failure_lock = threading.Lock()
 
 
 def stats() -> Any:
@@ -42,6 +53,24 @@ def stats() -> Any:
             from airflow.stats import Stats  # type: ignore[no-redef,unused-ignore]
         _stats = Stats
     return _stats
+
+
+def _send(method: str, *args: Any, **kwargs: Any) -> None:
+    """Call `Stats.<method>`; an error, in the lookup of `Stats` too, is never raised and only the first is logged."""
+    global _failure_logged
+    try:
+        getattr(stats(), method)(*args, **kwargs)
+    except Exception as err:
+        with _failure_lock:
+            first, _failure_logged = not _failure_logged, True
+        if first:
+            log.warning(
+                "Could not send DataWorks metrics (%s: %s); the task goes on, and later metrics errors in this "
+                "process are not logged.",
+                type(err).__name__,
+                err,
+                exc_info=True,
+            )
 
 
 def call_outcome(error: BaseException | None) -> str:
@@ -58,9 +87,8 @@ def call_outcome(error: BaseException | None) -> str:
 def count_api_call(action: str, error: BaseException | None = None) -> None:
     """Count one attempt of `action`; `error` is what it raised (after translation), None when it answered."""
     outcome = call_outcome(error)
-    metrics = stats()
-    metrics.incr(f"{API_CALLS}.{action}.{outcome}")
-    metrics.incr(API_CALLS, tags={"action": action, "outcome": outcome})
+    _send("incr", f"{API_CALLS}.{action}.{outcome}")
+    _send("incr", API_CALLS, tags={"action": action, "outcome": outcome})
 
 
 def wait_outcome(error: BaseException | None) -> str:
@@ -79,6 +107,5 @@ def wait_outcome(error: BaseException | None) -> str:
 
 def time_wait(kind: str, outcome: str, duration: timedelta) -> None:
     """Record one finished wait on a `kind` (workflow, task, trigger_node) of DataWorks instance."""
-    metrics = stats()
-    metrics.timing(f"{WAIT_DURATION}.{kind}.{outcome}", duration)
-    metrics.timing(WAIT_DURATION, duration, tags={"kind": kind, "outcome": outcome})
+    _send("timing", f"{WAIT_DURATION}.{kind}.{outcome}", duration)
+    _send("timing", WAIT_DURATION, duration, tags={"kind": kind, "outcome": outcome})

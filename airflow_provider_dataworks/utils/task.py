@@ -90,14 +90,14 @@ class DataWorksTaskMixin:
         return started.timestamp() if started is not None else body_started
 
     def _time_wait(self, error: BaseException | None) -> None:
-        """The wait-duration metric, for a task that waits; a metrics fault never fails the task."""
+        """The wait-duration metric, for a task that waits; neither timing the wait nor sending it fails the task."""
         kind = self.waits_on()
         if kind is None or self._wait_context[0] is None:
             return
         try:
             time_wait(kind, wait_outcome(error), timedelta(seconds=max(time.time() - self.wait_start_time(), 0.0)))
         except Exception:
-            self.log.warning("Could not send the DataWorks wait metric.", exc_info=True)
+            self.log.warning("Could not time the DataWorks wait.", exc_info=True)
 
     def console(self, instance_id: Any = None) -> str:
         """The DataWorks console URL of this task's workspace (the connection's template)."""

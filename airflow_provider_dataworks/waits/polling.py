@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_dataworks.hooks.dataworks import LIST_PAGE_SIZE, DataWorksHook
+from airflow_provider_dataworks.hooks.retry import is_retryable
 from airflow_provider_dataworks.utils.fanout import FanOut
 
 if TYPE_CHECKING:
@@ -96,7 +97,9 @@ class SharedPoller:
                 found.update(await self.fetch(self.hook, self.key, ids[start : start + LIST_PAGE_SIZE]))
             answers = found
         except Exception as err:
-            log.warning("Shared poll of %d instance(s) failed (%s); each wait reads its own instead.", len(ids), err)
+            # A transient failure is each wait's to log, as its own read fails too (at most once a minute)
+            level = logging.DEBUG if is_retryable(err) else logging.WARNING
+            log.log(level, "Shared poll of %d instance(s) failed (%s); each wait reads its own instead.", len(ids), err)
         return answers, self.hook.api_calls - before
 
 

@@ -13,8 +13,11 @@ import sys
 import textwrap
 
 import pytest
+from fake_task_instance import FakeTaskInstance
 
 from airflow_provider_dataworks.exceptions import DataWorksInvalidRequestError, DataWorksQuotaExceededError
+from airflow_provider_dataworks.operators.dataworks import DataWorksRunWorkflowOperator
+from airflow_provider_dataworks.utils import metrics
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -87,3 +90,42 @@ def test_airflow_statsd_receives_the_counts(dataworks_emulator, instance_id, tmp
     finally:
         listener.close()
     assert f"airflow.dataworks.api_calls.{GET}.throttled:1|c" in packets
+
+
+class UnresolvableStatsD:
+    """A metrics backend whose every send fails, as a StatsD client does when its host cannot be resolved."""
+
+    def __init__(self) -> None:
+        self.sends = 0
+
+    def incr(self, *args, **kwargs):
+        self.sends += 1
+        raise OSError("[Errno -2] Name or service not known: 'statsd.invalid'")
+
+    timing = incr
+
+
+def test_a_failing_metrics_backend_never_changes_the_runs_outcome(dataworks_emulator, monkeypatch, caplog):
+    """DataWorks has created the run when the first metric fails: the task succeeds, with exactly one run."""
+    backend = UnresolvableStatsD()
+    monkeypatch.setattr(metrics, "_stats", backend)
+    monkeypatch.setattr(metrics, "_failure_logged", False)
+    monkeypatch.setenv("AIRFLOW_CONN_DATAWORKS_DEFAULT", dataworks_emulator.connection_json(read_timeout=1))
+    dataworks_emulator.add_workflow(id=501, name="sales", statuses=["Running", "Success"], advance="reads")
+    dataworks_emulator.inject_fault("GetWorkflowInstance", "server_error", times=1)  # a counted retry, too
+    operator = DataWorksRunWorkflowOperator(
+        task_id="run", workflow_id=501, biz_date="2026-11-27", poll_interval=0.2, api_retry_delay=0.01
+    )
+    ti = FakeTaskInstance()
+    instances = operator.execute({"ti": ti})
+    assert [i["Status"] for i in instances] == ["Success"]
+    assert ti.xcoms["workflow_instance_ids"] == [instances[0]["Id"]]
+    assert len(dataworks_emulator.calls("CreateWorkflowInstances")) == 1
+    runs = dataworks_emulator.state.workflow_instances()
+    assert [r["Id"] for r in runs if r["WorkflowId"] == 501] == [instances[0]["Id"]]
+    assert backend.sends >= 10  # every call and the wait were counted, and every count failed
+    warnings = [r.getMessage() for r in caplog.records if r.name == metrics.__name__]
+    assert warnings == [
+        "Could not send DataWorks metrics (OSError: [Errno -2] Name or service not known: 'statsd.invalid'); "
+        "the task goes on, and later metrics errors in this process are not logged."
+    ]

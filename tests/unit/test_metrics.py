@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from airflow_compat import AirflowSensorTimeout, AirflowSkipException, TaskDeferred
@@ -102,11 +103,73 @@ def test_a_deferral_or_reschedule_is_not_the_end_of_a_wait(stats_recorder):
     assert stats_recorder.metrics == []
 
 
-def test_a_metrics_fault_never_fails_the_task(monkeypatch):
-    class BrokenStats:
-        def timing(self, *args, **kwargs):
-            raise OSError("statsd host unreachable")
+class BrokenStats:
+    """A metrics backend whose every send fails, as a StatsD client does when its host cannot be resolved."""
 
-    monkeypatch.setattr(metrics, "_stats", BrokenStats())
+    def __init__(self) -> None:
+        self.sends = 0
+
+    def incr(self, *args, **kwargs):
+        self.sends += 1
+        raise OSError("[Errno -2] Name or service not known: 'statsd.invalid'")
+
+    timing = incr
+
+
+@pytest.fixture
+def broken_stats(monkeypatch):
+    """Airflow's `Stats` failing every send, in a process that has not logged a metrics failure yet."""
+    stats = BrokenStats()
+    monkeypatch.setattr(metrics, "_stats", stats)
+    monkeypatch.setattr(metrics, "_failure_logged", False)
+    return stats
+
+
+def metrics_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == metrics.__name__ and r.levelname == "WARNING"]
+
+
+def test_a_metrics_fault_never_fails_the_task(broken_stats, caplog):
     with sensor().api_call_accounting({"ti": StartedTaskInstance()}):
         pass
+    assert broken_stats.sends == 2
+
+
+def test_a_failing_backend_is_logged_once_per_process_and_never_raised(broken_stats, caplog):
+    for _ in range(3):
+        metrics.count_api_call("CreateWorkflowInstances")
+        metrics.count_api_call("GetWorkflowInstance", api_error(DataWorksTransportError))
+        metrics.time_wait("workflow", metrics.SUCCESS, timedelta(seconds=5))
+    assert broken_stats.sends == 18  # every send was tried
+    assert metrics_warnings(caplog) == [
+        "Could not send DataWorks metrics (OSError: [Errno -2] Name or service not known: 'statsd.invalid'); "
+        "the task goes on, and later metrics errors in this process are not logged."
+    ]
+
+
+def test_a_stats_that_cannot_even_be_imported_is_a_metrics_fault_too(monkeypatch, caplog):
+    import sys
+
+    monkeypatch.setattr(metrics, "_stats", None)
+    monkeypatch.setattr(metrics, "_failure_logged", False)
+    for name in ("airflow.sdk.observability.stats", "airflow.stats"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing it raises ImportError
+    metrics.count_api_call("GetWorkflowInstance")
+    metrics.time_wait("task", metrics.FAILURE, timedelta(seconds=1))
+    (warning,) = metrics_warnings(caplog)
+    assert warning.startswith("Could not send DataWorks metrics (ModuleNotFoundError: import of airflow.stats halted")
+
+
+def test_the_hook_returns_its_answer_when_the_backend_fails(broken_stats, caplog, monkeypatch):
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+    class Answer:
+        body = mock.Mock(to_map=lambda: {"OperationId": "op-1"})
+
+    client = mock.Mock(create_workflow_instances=mock.Mock(return_value=Answer()))
+    hook = DataWorksHook("dw", retry_limit=0)
+    monkeypatch.setattr(hook, "get_conn", lambda: client)
+    for _ in range(2):
+        assert hook.call("CreateWorkflowInstances", {"WorkflowId": 1}) == {"OperationId": "op-1"}
+    assert client.create_workflow_instances.call_count == 2  # DataWorks acted once per call: never again for metrics
+    assert len(metrics_warnings(caplog)) == 1

@@ -324,6 +324,7 @@ def test_deferrable_running_instance_defers_with_plain_kwargs(context: dict[str,
         "retry_delay": 1.5,
         "stop_on_kill": False,
         "stop_on_deadline": False,
+        "reached": True,
     }
     text = json.dumps(trigger.serialize()[1])
     assert ACCESS_KEY_SECRET not in text

@@ -462,6 +462,7 @@ def test_deferrable_unfinished_node_defers_with_plain_kwargs(context: dict[str, 
         "poll_interval": 45.0,
         "retry_limit": 2,
         "retry_delay": 1.5,
+        "reached": True,
     }
     text = json.dumps(kwargs)
     assert ACCESS_KEY_SECRET not in text and ACCESS_KEY_ID not in text

@@ -107,6 +107,7 @@ def test_serialize_round_trip_with_plain_kwargs_and_no_secrets(dataworks_conn: d
         "retry_limit": 3,
         "retry_delay": 1.0,
         "wait_started": 1_799_999_000.0,
+        "reached": True,
     }
     text = json.dumps(kwargs)
     assert json.loads(text) == kwargs

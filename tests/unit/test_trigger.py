@@ -85,6 +85,7 @@ def test_serialize_round_trip_with_json_primitive_kwargs() -> None:
         "stop_on_kill": True,
         "stop_on_deadline": False,
         "wait_started": 1_799_999_000.0,
+        "reached": True,
     }
     assert json.loads(json.dumps(kwargs)) == kwargs
     assert type(t)(**kwargs).serialize() == (path, kwargs)

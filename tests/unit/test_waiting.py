@@ -13,9 +13,16 @@ from airflow_provider_dataworks import exceptions as exc
 from airflow_provider_dataworks import status
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.waits import loop as waiting
+from airflow_provider_dataworks.waits.kinds import WORKFLOW
 from airflow_provider_dataworks.waits.lookup import InstanceLookup
-from airflow_provider_dataworks.waits.loop import aligned_delay, find_instance_when_created, wait_for_workflow_instances
+from airflow_provider_dataworks.waits.loop import (
+    aligned_delay,
+    find_instance_when_created,
+    wait_for_instances,
+    wait_for_workflow_instances,
+)
 from airflow_provider_dataworks.waits.outcome import WaitOutcome
+from airflow_provider_dataworks.waits.reachability import Reachability
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -61,6 +68,9 @@ class FakeHook:
     def __init__(self, scripts: dict[int, Iterable[str | Exception]]) -> None:
         self.scripts = {i: list(answers) for i, answers in scripts.items()}
         self.calls: list[int] = []
+
+    def endpoint_url(self) -> str:
+        return "http://127.0.0.1:9"
 
     async def aget_workflow_instance(self, instance_id: int, *, deadline: float | None = None) -> dict[str, Any]:
         self.calls.append(instance_id)
@@ -137,6 +147,46 @@ async def test_transient_error_keeps_polling(clock: Clock) -> None:
     assert clock.sleeps == [60.0, 60.0, 60.0]
 
 
+REFUSED = exc.DataWorksTransportError(
+    "no response from DataWorks (connection failed, dropped or timed out): Connection refused",
+    action="GetWorkflowInstance",
+    code="TransportError",
+)
+
+
+async def test_an_outage_is_ridden_out_and_logged_once_a_minute(clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    hook = FakeHook({7: ["Running", *[REFUSED] * 30, "Success"]})  # 5 minutes without an answer, then one
+    with caplog.at_level(logging.INFO, logger=waiting.__name__):
+        event = await wait(hook, [7], poll_interval=10.0)
+    assert event["status"] == "success"
+    logged = [r.getMessage() for r in caplog.records if r.name == waiting.__name__ and "DataWorks" in r.getMessage()]
+    outage = [m for m in logged if "unreachable" in m]
+    assert len(outage) == 5  # at once, then at 60, 120, 180 and 240 s: not at each of the 30 polls
+    assert outage[1] == f"DataWorks unreachable for 60 s (last error: {REFUSED}); still waiting until the timeout."
+    assert "DataWorks answers again after 5 min." in logged
+
+
+async def test_a_wait_dataworks_never_answered_ends_with_the_unreachable_error(clock: Clock) -> None:
+    hook = FakeHook({7: [REFUSED], 8: [REFUSED]})
+    outcome = await wait_for_instances(
+        hook,
+        WORKFLOW,
+        [7, 8],
+        poll_interval=60.0,
+        deadline=START + 3600,
+        reachability=Reachability(hook, clock=waiting.time.time),  # type: ignore[arg-type]
+    )
+    event = outcome.to_event()
+    assert (event["status"], event["error_class"], event["pending_ids"]) == (
+        "error",
+        "DataWorksUnreachableError",
+        [7, 8],
+    )
+    assert event["message"].startswith("DataWorks at http://127.0.0.1:9 did not answer any call of this wait for 3 min")
+    assert clock.now == START + 180.0  # the first failed poll past the limit, not the wait's deadline
+    assert isinstance(outcome.error, exc.DataWorksUnreachableError)
+
+
 async def test_permanent_error_ends_the_wait_with_an_error_event(clock: Clock) -> None:
     denied = exc.DataWorksAuthError(
         "User not authorized.", action="GetWorkflowInstance", code="Forbidden.RAM", status_code=403, request_id="RID-A"
@@ -201,6 +251,9 @@ class ListingHook:
         self.answers = list(answers)
         self.calls: list[dict[str, Any]] = []
 
+    def endpoint_url(self) -> str:
+        return "http://127.0.0.1:9"
+
     async def alist_workflow_instances(self, **kwargs: Any) -> list[dict[str, Any]]:
         self.calls.append(kwargs)
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
@@ -225,6 +278,28 @@ async def test_find_waits_until_the_instance_exists(clock: Clock) -> None:
         "env_type": "Prod",
         "instance_type": "Normal",
     }
+
+
+async def test_find_fails_when_dataworks_never_answered_and_an_answer_counts(clock: Clock) -> None:
+    hook = ListingHook(REFUSED)
+    ended = await find_instance_when_created(
+        hook,  # type: ignore[arg-type]
+        LOOKUP,
+        poll_interval=30.0,
+        deadline=START + 3600,
+        reachability=Reachability(hook, clock=waiting.time.time),  # type: ignore[arg-type]
+    )
+    assert isinstance(ended, WaitOutcome) and isinstance(ended.error, exc.DataWorksUnreachableError)
+    assert clock.now == START + 180.0
+    answered = ListingHook([], REFUSED)  # one empty answer: DataWorks is reached, its outage is ridden out
+    found = await find_instance_when_created(
+        answered,  # type: ignore[arg-type]
+        LOOKUP,
+        poll_interval=30.0,
+        deadline=START + 600,
+        reachability=Reachability(answered, clock=waiting.time.time),  # type: ignore[arg-type]
+    )
+    assert isinstance(found, WaitOutcome) and found.status == "timeout"
 
 
 async def test_find_times_out(clock: Clock) -> None:
