@@ -125,6 +125,43 @@ def _conn_fields() -> dict[str, dict[str, Any]]:
     }
 
 
+def _config() -> dict[str, Any]:
+    """The ``[dataworks]`` options the provider reads, declared so Airflow lists them and knows their defaults (a
+    test keeps this equal to what the code reads; the defaults equal the code's fallbacks)."""
+    return {
+        "dataworks": {
+            "description": "Settings of the Alibaba Cloud DataWorks provider (airflow-provider-dataworks).",
+            "options": {
+                "min_poll_interval": {
+                    "description": (
+                        "Floor, in seconds, under every poll interval of the DataWorks sensors, operators and "
+                        "triggers (poke_interval, poll_interval): a lower interval is refused when the DAG is "
+                        "parsed, and a trigger serialized with one polls at the floor. Each poll is a DataWorks "
+                        "OpenAPI call (Basic Edition allows 100 a day, 5 a second). Lower it only against the "
+                        "local emulator, e.g. 0 in tests."
+                    ),
+                    "version_added": "0.1.0",
+                    "type": "float",
+                    "example": "0",
+                    "default": "5",
+                },
+                "daily_api_call_budget": {
+                    "description": (
+                        "DataWorks OpenAPI calls a day one wait may spend. When set, a sensor, operator or trigger "
+                        "whose poll interval could spend more in a day (or within its timeout, if shorter) logs a "
+                        "warning naming the interval that fits, once per process. Set it to 100 on DataWorks Basic "
+                        "Edition (100 calls a day per account and region). Unset or 0: no warning."
+                    ),
+                    "version_added": "0.1.0",
+                    "type": "integer",
+                    "example": "100",
+                    "default": "",
+                },
+            },
+        }
+    }
+
+
 def get_provider_info() -> dict[str, Any]:
     """Return the provider metadata Airflow's ProvidersManager reads through the entry point."""
     return {
@@ -178,4 +215,5 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "extra-links": [f"{_MODULE}.links.dataworks.DataWorksConsoleLink"],
+        "config": _config(),
     }

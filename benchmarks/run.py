@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import platform
+import shlex
 import socket
 import statistics
 import subprocess
@@ -73,7 +74,8 @@ def emulator_process() -> Any:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [str(Path(sys.executable).with_name("dataworks-emulator")), "--port", str(port)]
-    connection = subprocess.run([*command, "--print-connection"], capture_output=True, text=True, check=True).stdout
+    line = subprocess.run([*command, "--print-connection"], capture_output=True, text=True, check=True).stdout
+    connection = shlex.split(line)[1].partition("=")[2]  # export AIRFLOW_CONN_DATAWORKS_DEFAULT='<json>'
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):

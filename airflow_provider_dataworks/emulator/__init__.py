@@ -42,8 +42,12 @@ __all__ = [
 ]
 
 EMULATOR_PACKAGE = "dataworks_emulator"
+#: Until both distributions are published, neither `pip install dataworks-emulator` nor the extra can find it on
+#: a package index: say where it is.
 NOT_INSTALLED = (
-    "The DataWorks emulator is not installed: install airflow-provider-dataworks[emulator] (or dataworks-emulator)."
+    "The DataWorks emulator is not installed: it is its own distribution, dataworks-emulator, not yet on a package "
+    "index; install it from a checkout of the provider's repository (pip install ./dataworks-emulator) or from its "
+    "built wheel (pip install dataworks_emulator-<version>-py3-none-any.whl)."
 )
 #: Submodules that moved when the emulator was split into models, responses and routing; the rest kept their name.
 MOVED = {

@@ -38,9 +38,30 @@ class DataWorksConsoleLink(BaseOperatorLink):
     name = "DataWorks"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        """The URL the task stored in XCom while it ran (no connection lookup in the web server)."""
+        """The URL the task stored in XCom while it ran (no connection lookup); empty if it stored none."""
         try:
             from airflow.sdk.execution_time.xcom import XCom
-        except ImportError:  # Airflow 2
+        except ImportError:  # Airflow 2: the web server asks, and a missing XCom is a quiet None there
             from airflow.models.xcom import XCom  # type: ignore[no-redef]
-        return XCom.get_value(ti_key=ti_key, key=CONSOLE_URL_XCOM_KEY) or ""
+
+            return XCom.get_value(ti_key=ti_key, key=CONSOLE_URL_XCOM_KEY) or ""
+        return _stored_url(XCom, ti_key) or ""
+
+
+def _stored_url(xcom: Any, ti_key: Any) -> Any:
+    """The console URL XCom of `ti_key`'s task instance on Airflow 3, or None, without an error when there is none.
+
+    Airflow 3 asks for every extra link in the task's own process as the task ends, failed tasks included; a task
+    that failed before it knew its workspace (say, an unknown connection) pushed no URL, and a single-value read of
+    a missing XCom logs "[error] XCom not found" after the task's real error. Listing the task's values of the key
+    answers an empty list instead, quietly.
+    """
+    get_all = getattr(xcom, "get_all", None)
+    if get_all is not None:
+        values = get_all(key=CONSOLE_URL_XCOM_KEY, dag_id=ti_key.dag_id, task_id=ti_key.task_id, run_id=ti_key.run_id)
+        if not values:
+            return None  # no map index of this task pushed a URL, this one included
+        if getattr(ti_key, "map_index", -1) < 0:
+            return values[0]  # an unmapped task has one value at most
+    # A mapped task: some map index pushed a URL, most likely this one; read this one's.
+    return xcom.get_value(ti_key=ti_key, key=CONSOLE_URL_XCOM_KEY)

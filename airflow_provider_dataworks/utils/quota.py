@@ -1,13 +1,16 @@
-"""DataWorks API quota: the floor under polling intervals, the daily-quota warning, and call accounting in logs.
+"""DataWorks API quota: the floor under polling intervals, the daily-budget warning, and call accounting in logs.
 
 DataWorks Basic Edition allows 100 OpenAPI calls a day per account and region (and 5 calls a second); higher
 editions bill per call. A poll interval of 0 in deferrable mode was measured busy-polling at about 300 calls a
-second, so intervals have a floor, and an interval that would spend a day's Basic Edition quota warns once.
+second, so intervals have a floor. Which daily budget applies depends on the edition and on what else calls the
+API, so only a budget the deployment configures (``[dataworks] daily_api_call_budget``) is warned about: every
+task runs in its own process, so a warning about Airflow's own defaults would come on every task run.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +29,7 @@ DEFAULT_MIN_POLL_INTERVAL = 5.0
 BASIC_EDITION_DAILY_CALLS = 100
 SECONDS_PER_DAY = 86_400
 
-_warned: set[tuple[str, float]] = set()
+_warned: set[tuple[Any, ...]] = set()
 _warned_lock = threading.Lock()
 
 
@@ -55,23 +58,53 @@ def calls_per_day(interval: float) -> float:
     return SECONDS_PER_DAY / interval
 
 
-def warn_if_over_daily_quota(field: str, interval: float) -> None:
-    """Warn once per process and interval when polling all day would spend more than Basic Edition's daily calls."""
-    per_day = calls_per_day(interval)
-    if per_day <= BASIC_EDITION_DAILY_CALLS:
-        return
+def daily_api_call_budget() -> int | None:
+    """``[dataworks] daily_api_call_budget``: the API calls a day one wait may spend; None when unset or 0."""
+    raw = conf.get("dataworks", "daily_api_call_budget", fallback="")
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return None
+    try:
+        budget = int(text)
+    except ValueError:
+        if _first_time(("budget", text)):
+            log.warning("[dataworks] daily_api_call_budget must be a whole number of calls, not %r; ignored.", text)
+        return None
+    return budget if budget > 0 else None
+
+
+def _first_time(key: tuple[Any, ...]) -> bool:
+    """True the first time this process sees `key`."""
     with _warned_lock:
-        if (field, interval) in _warned:
-            return
-        _warned.add((field, interval))
+        if key in _warned:
+            return False
+        _warned.add(key)
+        return True
+
+
+def warn_if_over_daily_quota(field: str, interval: float, *, timeout: float | None = None) -> None:
+    """Warn (once per process, field and interval) when one wait polling every `interval` seconds may spend more
+    calls in a day than ``[dataworks] daily_api_call_budget``; no budget configured (the default), no warning.
+
+    `timeout` (seconds, when the wait has one) bounds how long it polls; without it, it may poll all day.
+    """
+    budget = daily_api_call_budget()
+    if budget is None:
+        return
+    window = SECONDS_PER_DAY if timeout is None else min(max(float(timeout), 0.0), SECONDS_PER_DAY)
+    calls = window / interval if interval > 0 else math.inf
+    if calls <= budget or not _first_time((field, interval, window, budget)):
+        return
+    spent = "a day per wait" if window == SECONDS_PER_DAY else f"per wait in its {window:g} s timeout"
     log.warning(
-        "%s=%g s polls up to %d DataWorks API calls a day per wait, more than Basic Edition's %d a day; "
-        "use %d s or more there (waits in one triggerer on the same workspace and date share their polls).",
+        "%s=%g s polls up to %s DataWorks API calls %s, more than [dataworks] daily_api_call_budget (%d); "
+        "use %d s or more (waits in one triggerer on the same workspace and date share their polls).",
         field,
         interval,
-        per_day,
-        BASIC_EDITION_DAILY_CALLS,
-        SECONDS_PER_DAY // BASIC_EDITION_DAILY_CALLS,
+        f"{calls:,.0f}",
+        spent,
+        budget,
+        math.ceil(window / budget),
     )
 
 

@@ -1,8 +1,15 @@
-"""``dataworks-emulator`` command: serve a scenario on a fixed port until SIGINT or SIGTERM."""
+"""``dataworks-emulator`` command: serve a scenario until SIGINT or SIGTERM, or print its Airflow connection line.
+
+The banner shows the connection with its AccessKey secret masked, as logs should; ``--print-connection`` prints the
+real line, ``export AIRFLOW_CONN_DATAWORKS_DEFAULT='...'``, to paste or ``eval``. With a fixed ``--port`` it prints the
+line and exits (start the server separately); with ``--port 0`` the port exists only once the server listens, so it
+serves, prints the line as soon as it listens (the only line on stdout) and keeps serving until interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import signal
 import sys
@@ -13,18 +20,33 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import FrameType
 
+    from dataworks_emulator.runner import DataWorksEmulator
+
+CONNECTION_VARIABLE = "AIRFLOW_CONN_DATAWORKS_DEFAULT"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+MASK = "***"
+
 
 def _parser() -> argparse.ArgumentParser:
     """Build the command-line parser."""
+    from dataworks_emulator.scenario import bundled_scenarios
+
     parser = argparse.ArgumentParser(
         prog="dataworks-emulator",
         description="Serve a local Alibaba Cloud DataWorks OpenAPI (2024-05-18) emulator.",
     )
     parser.add_argument(
-        "--scenario", help="scenario YAML or JSON file, or the name of a bundled scenario such as 'demo'"
+        "--scenario",
+        help=f"scenario YAML or JSON file, or the name of a bundled scenario: {', '.join(bundled_scenarios())}",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on, 0 for any free port (default: 8765)")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on, 0 for any free port (default: {DEFAULT_PORT})",
+    )
     parser.add_argument(
         "--creation-delay",
         type=float,
@@ -33,13 +55,37 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--print-connection",
         action="store_true",
-        help="only print the Airflow connection JSON for this host, port and scenario, then exit",
+        help=(
+            f"print the Airflow connection as a shell line, export {CONNECTION_VARIABLE}='...', for this host, port "
+            "and scenario; with a fixed --port print it and exit, with --port 0 serve and print it once listening"
+        ),
     )
     return parser
 
 
+def export_line(emulator: DataWorksEmulator) -> str:
+    """The shell line that points Airflow's default DataWorks connection at ``emulator`` (secret included)."""
+    return f"export {CONNECTION_VARIABLE}={shlex.quote(emulator.connection_json())}"
+
+
+def masked_connection(emulator: DataWorksEmulator) -> str:
+    """The connection JSON with its AccessKey secret masked, for the banner (terminals and logs keep it)."""
+    return json.dumps({**emulator.connection(), "password": MASK})
+
+
+def print_connection_command(args: argparse.Namespace, port: int) -> str:
+    """The command that prints the real connection line for this server (its scenario, host and bound port)."""
+    words = ["dataworks-emulator"]
+    if args.scenario:
+        words += ["--scenario", args.scenario]
+    if args.host != DEFAULT_HOST:
+        words += ["--host", args.host]
+    words += ["--port", str(port), "--print-connection"]
+    return shlex.join(words)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the emulator until interrupted; return the process exit status."""
+    """Run the emulator until interrupted (or print its connection line); return the process exit status."""
     args = _parser().parse_args(argv)
     from dataworks_emulator.runner import DataWorksEmulator
     from dataworks_emulator.scenario import ScenarioError
@@ -49,11 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, ValueError) as exc:
         print(f"dataworks-emulator: error: {exc}", file=sys.stderr)
         return 2
-    if args.print_connection:
-        if args.port == 0:
-            print("dataworks-emulator: error: --print-connection needs a fixed --port.", file=sys.stderr)
-            return 2
-        print(emulator.connection_json())
+    if args.print_connection and args.port != 0:
+        print(export_line(emulator))  # the port is known: no need to listen
         return 0
     stop = threading.Event()
 
@@ -72,13 +115,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     try:
-        print(
-            f"DataWorks emulator serving {emulator.url} (endpoint {emulator.endpoint}, "
-            f"region {emulator.region_id}, "
-            f"project {emulator.project_id}); press Ctrl+C to stop.",
-            flush=True,
+        banner = (
+            f"DataWorks emulator serving {emulator.url} (endpoint {emulator.endpoint}, region {emulator.region_id}, "
+            f"project {emulator.project_id}); press Ctrl+C to stop."
         )
-        print(f"AIRFLOW_CONN_DATAWORKS_DEFAULT={shlex.quote(emulator.connection_json())}", flush=True)
+        if args.print_connection:
+            # --port 0: stdout carries only the line, once the port is bound; the banner goes to stderr.
+            print(banner, file=sys.stderr, flush=True)
+            print(export_line(emulator), flush=True)
+        else:
+            print(banner, flush=True)
+            print(f"Airflow connection (secret masked): {masked_connection(emulator)}", flush=True)
+            print(
+                f'To point Airflow at it, run: eval "$({print_connection_command(args, emulator.port)})"',
+                flush=True,
+            )
         while not stop.wait(0.5):
             pass
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -35,15 +36,17 @@ class Target:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, Target]]:
-    """Run ``dataworks-emulator --scenario demo --port 0`` and yield (base URL, SDK target)."""
-    command = [sys.executable, "-m", "dataworks_emulator.cli", "--scenario", "demo", "--port", "0"]
+    """Run ``dataworks-emulator --scenario demo --port 0 --print-connection`` and yield (base URL, SDK target)."""
+    arguments = ["--scenario", "demo", "--port", "0", "--print-connection"]
+    command = [sys.executable, "-m", "dataworks_emulator.cli", *arguments]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:
             assert process.stdout is not None
-            banner = process.stdout.readline()
-            connection = json.loads(process.stdout.readline().split("=", 1)[1].strip().strip("'"))
-            yield banner.split()[3], Target(connection)
+            # Its one stdout line, once it listens: export AIRFLOW_CONN_DATAWORKS_DEFAULT='<connection JSON>'
+            _, assignment = shlex.split(process.stdout.readline())
+            connection = json.loads(assignment.partition("=")[2])
+            yield f"http://{connection['host']}", Target(connection)
         finally:
             process.terminate()
             process.communicate(timeout=10)

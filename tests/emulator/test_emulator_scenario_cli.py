@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -12,6 +14,12 @@ import pytest
 
 from dataworks_emulator import DataWorksEmulator, Scenario, ScenarioError
 from dataworks_emulator.models.state import to_biz_date_ms
+from dataworks_emulator.scenario import (
+    BUNDLED_SCENARIOS,
+    DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+    bundled_scenarios,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -106,7 +114,27 @@ def test_scenario_validation(data: dict[str, Any], message: str) -> None:
     assert "\n" not in str(excinfo.value)
 
 
-def test_cli_serves_the_demo_scenario(make_client: Any) -> None:
+def connection_from_export_line(line: str) -> dict[str, Any]:
+    """The connection JSON of an ``export AIRFLOW_CONN_DATAWORKS_DEFAULT='...'`` line, read as a shell reads it."""
+    export, assignment = shlex.split(line)
+    name, _, value = assignment.partition("=")
+    assert (export, name) == ("export", "AIRFLOW_CONN_DATAWORKS_DEFAULT"), line
+    return dict(json.loads(value))
+
+
+def client_for(connection: dict[str, Any], make_client: Any) -> Any:
+    """An SDK client signed with the connection's AccessKey pair, pointed at its endpoint."""
+
+    class Target:
+        endpoint = connection["host"]
+        region_id = connection["extra"]["region_id"]
+        access_key_id = connection["login"]
+        access_key_secret = connection["password"]
+
+    return make_client(Target)
+
+
+def test_cli_serves_the_demo_scenario_with_the_secret_masked_in_its_banner(make_client: Any) -> None:
     from alibabacloud_dataworks_public20240518 import models
 
     with subprocess.Popen(
@@ -118,20 +146,24 @@ def test_cli_serves_the_demo_scenario(make_client: Any) -> None:
     ) as process:
         try:
             assert process.stdout is not None
-            banner = process.stdout.readline()
-            connection_line = process.stdout.readline()
+            banner, masked, hint = (process.stdout.readline() for _ in range(3))
             assert banner.startswith("DataWorks emulator serving http://127.0.0.1:")
-            assert connection_line.startswith("AIRFLOW_CONN_DATAWORKS_DEFAULT='")
-            connection = json.loads(connection_line.split("=", 1)[1].strip().strip("'"))
-            assert connection["conn_type"] == "dataworks" and connection["extra"]["project_id"] == 100
-
-            class Target:
-                endpoint = connection["host"]
-                region_id = connection["extra"]["region_id"]
-                access_key_id = connection["login"]
-                access_key_secret = connection["password"]
-
-            client = make_client(Target)
+            assert masked.startswith("Airflow connection (secret masked): {")
+            shown = json.loads(masked.split(": ", 1)[1])
+            assert shown["password"] == "***" and shown["login"] == DEFAULT_ACCESS_KEY_ID
+            assert DEFAULT_ACCESS_KEY_SECRET not in banner + masked + hint
+            port = shown["host"].rsplit(":", 1)[1]
+            # The hint names the bound port, so its command prints the real line for this very server.
+            assert hint.strip() == (
+                "To point Airflow at it, run: "
+                f'eval "$(dataworks-emulator --scenario demo --port {port} --print-connection)"'
+            )
+            command = shlex.split(hint.split("$(", 1)[1].rsplit(")", 1)[0])
+            printed = subprocess.run([*CLI, *command[1:]], capture_output=True, text=True, timeout=20, check=True)
+            connection = connection_from_export_line(printed.stdout)
+            assert connection["password"] == DEFAULT_ACCESS_KEY_SECRET
+            assert connection == {**shown, "password": DEFAULT_ACCESS_KEY_SECRET}
+            client = client_for(connection, make_client)
             instance = client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=1002)).body.workflow_instance
             assert instance.name == "daily_inventory_sync"
         finally:
@@ -153,7 +185,70 @@ def test_cli_rejects_a_bad_scenario_file(tmp_path: Path) -> None:
     assert missing.returncode != 0 and "Cannot read scenario file" in missing.stderr
 
 
-def test_cli_print_connection() -> None:
+def test_cli_print_connection_prints_an_export_line_to_eval() -> None:
     result = subprocess.run([*CLI, "--print-connection", "--port", "9123"], capture_output=True, text=True, timeout=20)
-    assert result.returncode == 0
-    assert json.loads(result.stdout)["host"] == "127.0.0.1:9123"
+    assert result.returncode == 0 and result.stderr == ""
+    (line,) = result.stdout.splitlines()
+    connection = connection_from_export_line(line)
+    assert connection["host"] == "127.0.0.1:9123" and connection["password"] == DEFAULT_ACCESS_KEY_SECRET
+    # What a shell makes of it: eval "$(dataworks-emulator --print-connection)" sets the variable to the JSON.
+    shell = subprocess.run(
+        ["sh", "-c", 'eval "$1"; printf %s "$AIRFLOW_CONN_DATAWORKS_DEFAULT"', "sh", line],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
+    assert json.loads(shell.stdout) == connection
+
+
+def test_cli_print_connection_with_port_0_serves_and_prints_the_bound_port(make_client: Any) -> None:
+    """Port 0 is known only once the server listens: the command serves, and prints the line once it does."""
+    from alibabacloud_dataworks_public20240518 import models
+
+    with subprocess.Popen(
+        [*CLI, "--scenario", "demo", "--port", "0", "--print-connection"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as process:
+        try:
+            assert process.stdout is not None
+            connection = connection_from_export_line(process.stdout.readline())
+            assert int(connection["host"].rsplit(":", 1)[1]) > 0
+            client = client_for(connection, make_client)  # listening already, on that port
+            instance = client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=1002)).body.workflow_instance
+            assert instance.name == "daily_inventory_sync"
+        finally:
+            process.terminate()
+            stdout, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    assert stdout == ""  # the line is the only output on stdout; the banner went to stderr
+    assert stderr.startswith("DataWorks emulator serving http://127.0.0.1:")
+
+
+def test_an_unknown_scenario_name_lists_the_bundled_ones() -> None:
+    names = bundled_scenarios()
+    assert {"daily", "demo"} <= set(names)
+    listed = f"{', '.join(names[:-1])} or {names[-1]}"
+    message = f"Unknown scenario 'dialy': neither a file nor a bundled scenario ({listed})."
+    with pytest.raises(ScenarioError) as raised:
+        DataWorksEmulator("dialy")
+    assert str(raised.value) == message
+    result = subprocess.run([*CLI, "--scenario", "dialy"], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [f"dataworks-emulator: error: {message}"]
+
+
+def test_the_daily_scenario_s_comment_names_its_real_ids() -> None:
+    """The ids daily.yaml's comment promises are the ones the emulator gives those data dates."""
+    text = (BUNDLED_SCENARIOS / "daily.yaml").read_text()
+    named = re.findall(r"BizDate (\d{4}-\d{2}-\d{2}) -> (\d+)", text)
+    assert len(named) == 3, named
+    emulator = DataWorksEmulator("daily")
+    for biz_date, instance_id in named:
+        instance = emulator.workflow_instance(int(instance_id))
+        assert (instance["BizDate"], instance["WorkflowId"]) == (to_biz_date_ms(biz_date), 501), instance_id
+    (waited_for,) = re.findall(r"waits for\n# (\d+)\.", text)
+    assert emulator.workflow_instance(int(waited_for))["BizDate"] == to_biz_date_ms("2025-01-15")

@@ -1,5 +1,7 @@
-"""The release artifacts of both distributions, the provider and the emulator: sdist and wheel build, pass
-`twine check`, the provider wheel carries only the emulator's import shim, and the wheels work installed on their own.
+"""The release check of both distributions, the provider and the emulator: sdist and wheel build, carry the
+Apache-2.0 LICENSE and its metadata, pass `twine check`, the provider wheel carries only the emulator's import shim,
+and the two wheels, installed into a clean environment next to Airflow, import every public class, register with
+`airflow providers list`, declare their settings to `airflow config` and serve the emulator command.
 
 The wheels go into a fresh virtualenv (stdlib venv, pip from ensurepip, no downloads) that sees this test run's
 Airflow and dependencies through a path file, so the check runs next to whichever Airflow line runs the suite.
@@ -7,8 +9,10 @@ Airflow and dependencies through a path file, so the check runs next to whicheve
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shlex
 import site
 import subprocess
 import sys
@@ -21,6 +25,7 @@ from airflow_harness import AIRFLOW_3
 
 import airflow_provider_dataworks
 import dataworks_emulator
+from airflow_provider_dataworks.emulator import NOT_INSTALLED
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -28,6 +33,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 VERSION = airflow_provider_dataworks.__version__
 EMULATOR_VERSION = dataworks_emulator.__version__
 EMULATOR_DIST_INFO = f"dataworks_emulator-{EMULATOR_VERSION}.dist-info"
+PROVIDER_DIST_INFO = f"airflow_provider_dataworks-{VERSION}.dist-info"
+LICENSE = REPO_ROOT / "LICENSE"
+#: MD5 of the Apache License 2.0 text as apache.org publishes it (https://www.apache.org/licenses/LICENSE-2.0.txt).
+APACHE_2_MD5 = "3b83ef96387f14655fc854ddc3c6bd57"
 
 
 def run(*args: str | os.PathLike[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -68,6 +77,32 @@ def test_the_emulator_builds_an_sdist_and_a_wheel(emulator_dist: Path) -> None:
         f"dataworks_emulator-{EMULATOR_VERSION}-py3-none-any.whl",
         f"dataworks_emulator-{EMULATOR_VERSION}.tar.gz",
     ]
+
+
+def test_the_repository_and_the_emulator_carry_the_apache_2_license_text() -> None:
+    text = LICENSE.read_bytes()
+    assert hashlib.md5(text).hexdigest() == APACHE_2_MD5  # the standard text, unchanged
+    assert (REPO_ROOT / "dataworks-emulator" / "LICENSE").read_bytes() == text  # the emulator's sdist is built there
+
+
+@pytest.mark.parametrize("which", ["provider", "emulator"])
+def test_each_artifact_carries_the_license_and_says_apache_2(which: str, dist: Path, emulator_dist: Path) -> None:
+    folder, dist_info = (dist, PROVIDER_DIST_INFO) if which == "provider" else (emulator_dist, EMULATOR_DIST_INFO)
+    (wheel,) = folder.glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read(f"{dist_info}/licenses/LICENSE") == LICENSE.read_bytes()
+        metadata = zf.read(f"{dist_info}/METADATA").decode()
+    (sdist,) = folder.glob("*.tar.gz")
+    root = sdist.name.removesuffix(".tar.gz")
+    with tarfile.open(sdist) as tf:
+        sdist_license = tf.extractfile(f"{root}/LICENSE")
+        assert sdist_license is not None and sdist_license.read() == LICENSE.read_bytes()
+        pkg_info = tf.extractfile(f"{root}/PKG-INFO")
+        assert pkg_info is not None
+        sdist_metadata = pkg_info.read().decode()
+    for text in (metadata, sdist_metadata):
+        assert "License-Expression: Apache-2.0" in text.splitlines()
+        assert "License-File: LICENSE" in text.splitlines()
 
 
 @pytest.mark.skipif(
@@ -130,43 +165,123 @@ def fresh_venv(tmp_path: Path, *wheels: Path) -> tuple[Path, str, dict[str, str]
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", *wheels, cwd=tmp_path)
+    if wheels:
+        pip = ("-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-index")
+        run(python, *pip, *wheels, cwd=tmp_path)
     # Airflow and the dependencies come from this run's environment, after the venv's own packages (the path file
     # adds its directories only, not their own path files: this checkout's editable installs stay out of sight).
     venv_site = run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=tmp_path).strip()
     Path(venv_site, "outer-environment.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # A fresh Airflow home and configuration; no [dataworks] setting of this test run (it lowers the floor).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "AIRFLOW_CONFIG") and not k.startswith("AIRFLOW__DATAWORKS__")
+    }
     env["AIRFLOW_HOME"] = str(tmp_path / "airflow-home")
     return python, venv_site, env
 
 
-def test_the_installed_wheel_registers_with_airflow(dist: Path, tmp_path: Path) -> None:
-    (wheel,) = dist.glob("*.whl")
-    python, venv_site, env = fresh_venv(tmp_path, wheel)
-    module_file = run(python, "-c", "import airflow_provider_dataworks as p; print(p.__file__)", cwd=tmp_path, env=env)
-    assert module_file.startswith(venv_site), module_file  # the wheel's copy, not this checkout
+@pytest.fixture(scope="module")
+def release_venv(dist: Path, emulator_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict]:
+    """Both wheels, installed together into a clean environment next to this run's Airflow."""
+    return fresh_venv(tmp_path_factory.mktemp("release"), *dist.glob("*.whl"), *emulator_dist.glob("*.whl"))
+
+
+#: Imports every class the wheels make public: those of the modules Airflow registers (get_provider_info), of the
+#: public modules beside them, and the emulator's names through the provider's shim; prints {name: defining file}.
+PUBLIC_CLASSES_PROBE = """
+import importlib, inspect, json
+import airflow_provider_dataworks as provider
+import airflow_provider_dataworks.emulator as shim
+
+info = provider.get_provider_info()
+modules = {m for kind in ("hooks", "operators", "sensors", "triggers") for e in info[kind] for m in e["python-modules"]}
+modules |= {link.rpartition(".")[0] for link in info["extra-links"]}
+modules |= {c["hook-class-name"].rpartition(".")[0] for c in info["connection-types"]}
+modules |= {f"airflow_provider_dataworks.{name}" for name in ("exceptions", "dates", "status")}
+classes = {}
+for name in sorted(modules):
+    module = importlib.import_module(name)
+    for attr, value in vars(module).items():
+        if inspect.isclass(value) and value.__module__ == name and not attr.startswith("_"):
+            classes[f"{name}.{attr}"] = inspect.getfile(value)
+for attr in shim.__all__:
+    value = getattr(shim, attr)
+    if inspect.isclass(value):
+        classes[f"airflow_provider_dataworks.emulator.{attr}"] = inspect.getfile(value)
+print(json.dumps(classes))
+"""
+#: Classes the README and the example DAGs name: the probe must find each of them.
+DOCUMENTED_CLASSES = {
+    "airflow_provider_dataworks.hooks.dataworks.DataWorksHook",
+    "airflow_provider_dataworks.sensors.dataworks.DataWorksWorkflowInstanceSensor",
+    "airflow_provider_dataworks.sensors.dataworks.DataWorksTaskInstanceSensor",
+    "airflow_provider_dataworks.operators.dataworks.DataWorksGetWorkflowInstanceOperator",
+    "airflow_provider_dataworks.operators.dataworks.DataWorksRunWorkflowOperator",
+    "airflow_provider_dataworks.operators.trigger_node.DataWorksTriggerNodeOperator",
+    "airflow_provider_dataworks.triggers.dataworks.DataWorksWorkflowInstanceTrigger",
+    "airflow_provider_dataworks.links.dataworks.DataWorksConsoleLink",
+    "airflow_provider_dataworks.exceptions.DataWorksConfigError",
+    "airflow_provider_dataworks.emulator.DataWorksEmulator",
+    "airflow_provider_dataworks.emulator.EmulatorControl",
+}
+
+
+def test_the_installed_wheels_import_every_public_class(release_venv: tuple[Path, str, dict], tmp_path: Path) -> None:
+    python, venv_site, env = release_venv
+    classes = json.loads(run(python, "-c", PUBLIC_CLASSES_PROBE, cwd=tmp_path, env=env).strip().splitlines()[-1])
+    assert set(classes) >= DOCUMENTED_CLASSES, sorted(DOCUMENTED_CLASSES - set(classes))
+    elsewhere = {name: file for name, file in classes.items() if not file.startswith(venv_site)}
+    assert not elsewhere, elsewhere  # the wheels' copies, not this checkout
+
+
+def test_the_installed_wheels_register_with_airflow(release_venv: tuple[Path, str, dict], tmp_path: Path) -> None:
+    python, _, env = release_venv
     providers = json.loads(run(python, "-m", "airflow", "providers", "list", "-o", "json", cwd=tmp_path, env=env))
     mine = [p for p in providers if p["package_name"] == "airflow-provider-dataworks"]
     assert [p["version"] for p in mine] == [VERSION]
+    floor = run(python, "-m", "airflow", "config", "get-value", "dataworks", "min_poll_interval", cwd=tmp_path, env=env)
+    assert floor.strip() == "5"  # the declared default, from the wheel's provider info
 
 
-def test_without_the_emulator_the_shim_names_the_extra(dist: Path, tmp_path: Path) -> None:
+def test_the_documented_install_from_wheels_resolves_the_extra_without_an_index(
+    dist: Path, emulator_dist: Path, tmp_path: Path
+) -> None:
+    """README's `pip install "<provider wheel>[emulator]" <emulator wheel>`: both come from the built files, and every
+    other requirement is met by the Airflow environment beside it (no package index is asked)."""
+    (provider_wheel,) = dist.glob("*.whl")
+    (emulator_wheel,) = emulator_dist.glob("*.whl")
+    python, _, env = fresh_venv(tmp_path)
+    report = run(
+        python,
+        *("-m", "pip", "install", "--dry-run", "--no-index", "--quiet", "--disable-pip-version-check", "--report", "-"),
+        f"{provider_wheel}[emulator]",
+        emulator_wheel,
+        cwd=tmp_path,
+        env=env,
+    )
+    installs = {item["metadata"]["name"]: item for item in json.loads(report)["install"]}
+    assert set(installs) == {"airflow-provider-dataworks", "dataworks-emulator"}
+    assert installs["airflow-provider-dataworks"]["download_info"]["url"] == provider_wheel.as_uri()
+    assert installs["dataworks-emulator"]["download_info"]["url"] == emulator_wheel.as_uri()
+    assert installs["airflow-provider-dataworks"]["requested_extras"] == ["emulator"]
+
+
+def test_without_the_emulator_the_shim_says_how_to_install_it(dist: Path, tmp_path: Path) -> None:
     (wheel,) = dist.glob("*.whl")
     python, _, env = fresh_venv(tmp_path, wheel)
     probe = "from airflow_provider_dataworks.emulator import DataWorksEmulator"
     result = subprocess.run([python, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        "ImportError: The DataWorks emulator is not installed: "
-        "install airflow-provider-dataworks[emulator] (or dataworks-emulator)."
-    )
+    assert result.stderr.strip().splitlines()[-1] == f"ImportError: {NOT_INSTALLED}"
+    assert "pip install ./dataworks-emulator" in NOT_INSTALLED  # not a package index, where it is not yet
 
 
 def test_the_installed_emulator_wheel_serves_its_command_and_the_shim(
-    dist: Path, emulator_dist: Path, tmp_path: Path
+    release_venv: tuple[Path, str, dict], tmp_path: Path
 ) -> None:
-    wheels = [*dist.glob("*.whl"), *emulator_dist.glob("*.whl")]
-    python, venv_site, env = fresh_venv(tmp_path, *wheels)
+    python, venv_site, env = release_venv
     probe = (
         "import airflow_provider_dataworks.emulator as shim, dataworks_emulator as emulator; "
         "assert shim.DataWorksEmulator is emulator.DataWorksEmulator; print(emulator.__file__)"
@@ -174,4 +289,7 @@ def test_the_installed_emulator_wheel_serves_its_command_and_the_shim(
     assert run(python, "-c", probe, cwd=tmp_path, env=env).startswith(venv_site)
     command = python.parent / "dataworks-emulator"
     printed = run(command, "--scenario", "demo", "--port", "8765", "--print-connection", cwd=tmp_path, env=env)
-    assert json.loads(printed)["conn_type"] == "dataworks"
+    export, assignment = shlex.split(printed)
+    name, _, value = assignment.partition("=")
+    assert (export, name) == ("export", "AIRFLOW_CONN_DATAWORKS_DEFAULT")
+    assert json.loads(value)["conn_type"] == "dataworks"

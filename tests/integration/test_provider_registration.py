@@ -41,3 +41,27 @@ def test_airflow_3_reads_the_connection_form_from_provider_info():
         assert f"extra__dataworks__{extra}" in widgets
     behaviours = [b["field_behaviours"] for b in json.loads(airflow_cli("providers", "behaviours"))]
     assert "dataworks" in behaviours
+
+
+def airflow_config_get_value(tmp_path: Path, section: str, option: str) -> subprocess.CompletedProcess[str]:
+    """`airflow config get-value` in a fresh Airflow home, with no `[dataworks]` setting in the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__DATAWORKS__") and k != "AIRFLOW_CONFIG"}
+    env["AIRFLOW_HOME"] = str(tmp_path / "airflow-home")
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    return subprocess.run(
+        [airflow, "config", "get-value", section, option],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        check=False,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize(("option", "default"), [("min_poll_interval", "5"), ("daily_api_call_budget", "")])
+def test_airflow_knows_the_provider_s_settings_and_their_defaults(tmp_path: Path, option: str, default: str) -> None:
+    result = airflow_config_get_value(tmp_path, "dataworks", option)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == default, result.stdout + result.stderr[-2000:]
+    assert "not found" not in result.stdout + result.stderr

@@ -49,7 +49,9 @@ def test_without_the_emulator_the_shim_names_what_to_install(monkeypatch: pytest
     with pytest.raises(ImportError) as raised:
         from airflow_provider_dataworks.emulator import DataWorksEmulator  # noqa: F401
     assert str(raised.value) == (
-        "The DataWorks emulator is not installed: install airflow-provider-dataworks[emulator] (or dataworks-emulator)."
+        "The DataWorks emulator is not installed: it is its own distribution, dataworks-emulator, not yet on a "
+        "package index; install it from a checkout of the provider's repository (pip install ./dataworks-emulator) "
+        "or from its built wheel (pip install dataworks_emulator-<version>-py3-none-any.whl)."
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import json
+from pathlib import Path
 
 import pytest
+from airflow_harness import AIRFLOW_3
 
 import airflow_provider_dataworks
 from airflow_provider_dataworks import get_provider_info
@@ -144,3 +148,71 @@ def test_airflow2_connection_form_widgets() -> None:
     for name, values in CHOICES.items():
         (any_of,) = [v for v in widgets[name].kwargs["validators"] if isinstance(v, AnyOf)]
         assert list(any_of.values) == list(values), name
+
+
+# -- the provider's own settings, `[dataworks] ...`, declared so that Airflow lists them and knows their defaults --
+
+PACKAGE = Path(airflow_provider_dataworks.__file__).parent
+CONF_GETTERS = {"get", "getint", "getfloat", "getboolean", "getjson", "getlist", "getimport", "has_option"}
+
+
+def options_the_code_reads(section: str) -> dict[str, str]:
+    """{option: "module:line"} of every ``conf.<getter>("<section>", "<option>", ...)`` in the package's source."""
+    found: dict[str, str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in CONF_GETTERS or len(node.args) < 2:
+                continue
+            sec, option = node.args[0], node.args[1]
+            if isinstance(sec, ast.Constant) and sec.value == section:
+                assert isinstance(option, ast.Constant), f"{path}:{node.lineno}: option name must be a literal"
+                found.setdefault(option.value, f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    return found
+
+
+def test_every_dataworks_option_the_code_reads_is_declared_and_nothing_else() -> None:
+    read = options_the_code_reads("dataworks")
+    assert {"min_poll_interval", "daily_api_call_budget"} <= set(read)  # the scan finds what it must
+    assert set(get_provider_info()["config"]["dataworks"]["options"]) == set(read), read
+
+
+def test_the_config_declaration_follows_airflow_s_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_file = Path(importlib.import_module("airflow").__file__).parent / "provider_info.schema.json"
+    schema = json.loads(schema_file.read_text())
+    jsonschema.validate(get_provider_info(), schema)
+    section = get_provider_info()["config"]["dataworks"]
+    assert section["description"]
+    for name, option in section["options"].items():
+        assert option["description"].endswith("."), name
+        assert option["version_added"] == "0.1.0", name  # the first release; later options name theirs
+        assert isinstance(option["default"], str) and isinstance(option["example"], str), name  # as airflow.cfg has
+
+
+def test_the_declared_defaults_are_the_code_s_own() -> None:
+    from airflow_provider_dataworks.utils import quota
+
+    options = get_provider_info()["config"]["dataworks"]["options"]
+    assert float(options["min_poll_interval"]["default"]) == quota.DEFAULT_MIN_POLL_INTERVAL
+    assert options["min_poll_interval"]["type"] == "float"
+    assert options["daily_api_call_budget"]["default"] == ""  # unset: no warning
+    assert options["daily_api_call_budget"]["type"] == "integer"
+    assert int(options["daily_api_call_budget"]["example"]) == quota.BASIC_EDITION_DAILY_CALLS
+
+
+def test_airflow_s_configuration_serves_the_declared_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a task reads when nothing is configured: the declared defaults, through Airflow's own parser."""
+    from airflow_provider_dataworks.utils import quota
+    from airflow_provider_dataworks.utils.compat import conf
+
+    monkeypatch.delenv("AIRFLOW__DATAWORKS__MIN_POLL_INTERVAL", raising=False)
+    monkeypatch.delenv("AIRFLOW__DATAWORKS__DAILY_API_CALL_BUDGET", raising=False)
+    if not AIRFLOW_3:  # Airflow 2 loads provider options where its CLI commands ask for them; Airflow 3 lazily
+        from airflow.providers_manager import ProvidersManager
+
+        ProvidersManager().initialize_providers_configuration()
+    assert conf.get("dataworks", "min_poll_interval") == "5"
+    assert quota.min_poll_interval() == 5.0
+    assert quota.daily_api_call_budget() is None

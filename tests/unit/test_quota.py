@@ -1,4 +1,4 @@
-"""The floor under poll intervals, the once-only daily-quota warning, and the call counts tasks log."""
+"""The floor under poll intervals, the daily-budget warning, and the call counts tasks log."""
 
 from __future__ import annotations
 
@@ -62,16 +62,88 @@ def test_calls_per_day() -> None:
     assert quota.calls_per_day(864) == quota.BASIC_EDITION_DAILY_CALLS
 
 
-def test_the_daily_quota_warning_comes_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.fixture
+def budget(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Set ``[dataworks] daily_api_call_budget`` for one test (unset by default)."""
+
+    def set_budget(value: str) -> None:
+        monkeypatch.setenv("AIRFLOW__DATAWORKS__DAILY_API_CALL_BUDGET", value)
+
+    monkeypatch.delenv("AIRFLOW__DATAWORKS__DAILY_API_CALL_BUDGET", raising=False)
+    return set_budget
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture, *calls: tuple[Any, ...]) -> list[str]:
+    """The quota warnings `calls` (arguments, optional keywords) of warn_if_over_daily_quota log."""
     with caplog.at_level(logging.WARNING, logger=quota.__name__):
-        quota.warn_if_over_daily_quota("poke_interval", 300)
-        quota.warn_if_over_daily_quota("poke_interval", 300)
-        quota.warn_if_over_daily_quota("poke_interval", 864)  # exactly a day's quota: no warning
-        quota.warn_if_over_daily_quota("poll_interval", 60)
-    messages = [r.getMessage() for r in caplog.records]
+        for args in calls:
+            *positional, keywords = args if isinstance(args[-1], dict) else (*args, {})
+            quota.warn_if_over_daily_quota(*positional, **keywords)
+    return [r.getMessage() for r in caplog.records if r.name == quota.__name__]
+
+
+def test_without_a_budget_nothing_warns_whatever_the_interval(budget: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """The default: each task is its own process, so a warning about the defaults would come on every task."""
+    assert quota.daily_api_call_budget() is None
+    assert warnings_of(caplog, ("poke_interval", 300), ("poll_interval", 60), ("poll_interval", 5)) == []
+    budget("0")  # 0 switches it off too
+    assert quota.daily_api_call_budget() is None
+    assert warnings_of(caplog, ("poll_interval", 5)) == []
+
+
+def test_a_budget_warns_once_per_interval_past_it(budget: Any, caplog: pytest.LogCaptureFixture) -> None:
+    budget("100")
+    messages = warnings_of(
+        caplog,
+        ("poke_interval", 300),
+        ("poke_interval", 300),  # the same wait again in this process: said already
+        ("poke_interval", 864),  # exactly the budget: no warning
+        ("poll_interval", 60),
+    )
+    assert messages == [
+        "poke_interval=300 s polls up to 288 DataWorks API calls a day per wait, more than "
+        "[dataworks] daily_api_call_budget (100); use 864 s or more (waits in one triggerer on the same workspace "
+        "and date share their polls).",
+        "poll_interval=60 s polls up to 1,440 DataWorks API calls a day per wait, more than "
+        "[dataworks] daily_api_call_budget (100); use 864 s or more (waits in one triggerer on the same workspace "
+        "and date share their polls).",
+    ]
+
+
+def test_a_wait_s_timeout_bounds_its_calls(budget: Any, caplog: pytest.LogCaptureFixture) -> None:
+    budget("100")
+    messages = warnings_of(
+        caplog,
+        ("poke_interval", 60, {"timeout": 3600}),  # 60 calls at most: within the budget
+        ("poke_interval", 30, {"timeout": 3600}),  # 120
+        ("poke_interval", 300, {"timeout": 7 * 86400}),  # a week: still a day's worth a day
+    )
+    assert messages[0].startswith(
+        "poke_interval=30 s polls up to 120 DataWorks API calls per wait in its 3600 s timeout, more than "
+        "[dataworks] daily_api_call_budget (100); use 36 s or more"
+    )
+    assert messages[1].startswith("poke_interval=300 s polls up to 288 DataWorks API calls a day per wait")
     assert len(messages) == 2
-    assert messages[0].startswith("poke_interval=300 s polls up to 288 DataWorks API calls a day per wait")
-    assert messages[1].startswith("poll_interval=60 s polls up to 1440")
+
+
+def test_a_budget_that_is_not_a_number_is_ignored_with_one_warning(
+    budget: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    budget("a hundred")
+    assert warnings_of(caplog, ("poke_interval", 5), ("poke_interval", 6)) == [
+        "[dataworks] daily_api_call_budget must be a whole number of calls, not 'a hundred'; ignored."
+    ]
+
+
+@pytest.mark.usefixtures("production_floor")
+def test_default_waits_say_nothing_without_a_budget(budget: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """The sensor's and the trigger's own calls, with their default intervals."""
+    sensor = DataWorksWorkflowInstanceSensor(task_id="s", workflow_instance_id=1)
+    trigger = DataWorksWorkflowInstanceTrigger(workflow_instance_ids=[1], end_time=0, poll_interval=60)
+    with caplog.at_level(logging.WARNING):
+        quota.warn_if_over_daily_quota("poke_interval", sensor.poke_interval)
+        assert trigger._interval() == 60
+    assert [r for r in caplog.records if r.name == quota.__name__] == []
 
 
 @pytest.mark.usefixtures("production_floor")
