@@ -268,7 +268,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         )
         if not self.wait_for_termination:
             return [self.hook.get_workflow_instance(i) for i in self.workflow_instance_ids]
-        warn_if_over_daily_quota("poll_interval", self.poll_interval)
+        warn_if_over_daily_quota("poll_interval", self.poll_interval, timeout=self.timeout)
         if self.deferrable:
             self._defer(deadline)
         self.hook.get_conn()  # build the client here, so the wait's worker threads never look up the connection

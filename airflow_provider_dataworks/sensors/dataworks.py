@@ -232,7 +232,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         return trigger_class
 
     def _execute(self, context: Context) -> Any:
-        warn_if_over_daily_quota("poke_interval", self.poke_interval)
+        warn_if_over_daily_quota("poke_interval", self.poke_interval, timeout=self.timeout)
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console())  # once per run, not per poke
         if self._known_instance_id() is None:
             self.lookup(context)  # a configuration error fails here, before Airflow's poke loop could skip it

@@ -16,7 +16,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-from airflow_provider_dataworks.utils.quota import min_poll_interval, warn_if_over_daily_quota
+from airflow_provider_dataworks.utils.quota import min_poll_interval
 from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.loop import find_instance_when_created, wait_for_instances
 from airflow_provider_dataworks.waits.outcome import TIMEOUT, WaitOutcome
@@ -122,7 +122,6 @@ class DataWorksInstanceTrigger(BaseTrigger):
                 "poll_interval %g s is below the %g s floor; polling every %g s.", self.poll_interval, floor, floor
             )
             return floor
-        warn_if_over_daily_quota("poll_interval", self.poll_interval)
         return self.poll_interval
 
     def api_calls(self) -> float:
