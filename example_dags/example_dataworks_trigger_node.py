@@ -3,12 +3,15 @@
 Copy this file into your DAGs folder and set the param's default to your HTTP trigger node's id (the DataWorks
 task id shown in the Operation Center). Each daily run loads the data, then fires the trigger node's instance of
 its data date as soon as DataWorks waits for it (WaitTrigger), once only, and waits for the DataWorks workflow
-instance to finish: a failed DataWorks run fails the Airflow task.
+instance to finish: a failed DataWorks run fails the Airflow task. As written it runs against the emulator's bundled
+world (`dataworks-emulator --scenario examples`), where workflow 700 waits on its HTTP trigger node 21.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,14 +22,18 @@ except ImportError:  # Airflow 2
     from airflow.models import DAG, Param
 
 from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
+
+# [START howto_import_operator_dataworks_trigger_node]
 from airflow_provider_dataworks.operators.trigger_node import DataWorksTriggerNodeOperator
+
+# [END howto_import_operator_dataworks_trigger_node]
 
 POLL_INTERVAL = float(os.environ.get("DATAWORKS_EXAMPLE_POKE_INTERVAL", "300"))
 
 with DAG(
     dag_id="example_dataworks_trigger_node",
     schedule="@daily",
-    start_date=datetime(2026, 1, 1),
+    start_date=datetime(2025, 1, 1),
     catchup=False,
     params={"dataworks_task_id": Param(21, type="integer", description="The workflow's HTTP trigger node")},
     tags=["dataworks", "example"],
@@ -38,6 +45,7 @@ with DAG(
         print("Ingested the day's orders into the landing table.")
         return "orders landed"
 
+    # [START howto_operator_dataworks_trigger_node]
     release = DataWorksTriggerNodeOperator(
         task_id="release_dataworks",
         dataworks_task_id="{{ params.dataworks_task_id }}",
@@ -45,6 +53,7 @@ with DAG(
         poll_interval=POLL_INTERVAL,
         timeout=timedelta(hours=6).total_seconds(),
     )
+    # [END howto_operator_dataworks_trigger_node]
 
     @task
     def report(node: dict[str, Any]) -> str:
@@ -58,3 +67,13 @@ with DAG(
 
     ingest() >> release
     report(release.output)
+
+
+# Run by pytest, this file is also a system test: against the emulator's bundled `examples` world, and against a
+# real DataWorks workspace when DATAWORKS_SYSTEM_TEST_CONN names one (docs/system-tests.md). Nothing of it runs
+# when Airflow parses the DAG.
+if "pytest" in sys.modules:
+    with contextlib.suppress(ImportError):  # without the emulator installed there is nothing to run against
+        from dataworks_emulator.system_tests import get_test_run
+
+        test_run = get_test_run(dag)

@@ -1,11 +1,15 @@
 """The README's main command: the provider against the bundled DataWorks emulator, end to end.
 
+The emulator serves its bundled `examples` world (`dataworks-emulator --scenario examples`: the ids the example
+DAGs use, data dates around today), the same one the README's quickstart and the example DAGs' system tests run
+against.
+
 1. The hook fetches a workflow instance from the emulator (real SDK, real HTTP, signed requests) and prints it.
-2. Real Airflow (`airflow dags test` on a SQLite metadata DB) runs the example DAGs in deferrable mode, on each
-   line (Airflow 3 from .venv, Airflow 2.11 from .venv-af2): sensors gate a downstream task on DataWorks
-   instances, and an operator starts a DataWorks run and waits for it. The lines the downstream tasks print from
-   XCom are shown; one DAG gates on one hourly DataWorks node, and the last one releases a DataWorks workflow
-   through its HTTP trigger node.
+2. Real Airflow (`airflow dags test <dag_id>` on a SQLite metadata DB, no date: a run due now) runs the example DAGs
+   in deferrable mode, on each line (Airflow 3 from .venv, Airflow 2.11 from .venv-af2): sensors gate a downstream
+   task on DataWorks instances, and an operator starts a DataWorks run and waits for it. The lines the downstream
+   tasks print from XCom are shown; one DAG gates on one hourly DataWorks node, and the last one releases a
+   DataWorks workflow through its HTTP trigger node.
 3. Event-driven scheduling (Airflow 3): a dag-processor, a triggerer and a scheduler run the asset-watcher example;
    the emulator finishes a DataWorks instance and the scheduler creates the watched DAG run from its asset event.
 """
@@ -17,7 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +31,15 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 AIRFLOW_HOME = ROOT / ".airflow-home"
 SHOWN = ("Pulled from XCom", "Fetched again")
+#: The emulator's bundled world the example DAGs run against as written.
+SCENARIO = "examples"
+#: The example DAGs in the order the demo runs them (the asset watcher runs on Airflow 3's components, below).
+EXAMPLE_DAGS = (
+    "example_dataworks_sensor",
+    "example_dataworks_run_workflow",
+    "example_dataworks_node_sensor",
+    "example_dataworks_trigger_node",
+)
 
 
 def banner(text: str) -> None:
@@ -61,10 +74,10 @@ def run_airflow(venv: Path, args: list[str], env: dict[str, str], log_name: str)
     return result.returncode, output
 
 
-def show_dag_run(line: str, venv: Path, dag_id: str, logical_date: str, env: dict[str, str]) -> bool:
+def show_dag_run(line: str, venv: Path, dag_id: str, env: dict[str, str]) -> bool:
     """Run one example DAG with ``airflow dags test`` and show its deferrals and the lines it prints from XCom."""
-    banner(f"{line}: airflow dags test {dag_id} {logical_date} (deferrable mode)")
-    code, output = run_airflow(venv, ["dags", "test", dag_id, logical_date], env, dag_id)
+    banner(f"{line}: airflow dags test {dag_id} (deferrable mode)")
+    code, output = run_airflow(venv, ["dags", "test", dag_id], env, dag_id)
     print(f"  tasks deferred to the DataWorks trigger: {output.count('[DAG TEST] running trigger in line')}")
     for line in output.splitlines():
         if any(marker in line for marker in SHOWN):
@@ -78,7 +91,7 @@ def show_dag_run(line: str, venv: Path, dag_id: str, logical_date: str, env: dic
 AIRFLOW_LINES = (("Airflow 3", ROOT / ".venv"), ("Airflow 2.11", ROOT / ".venv-af2"))
 
 
-def show_event_driven_run(emulator: DataWorksEmulator, ds: str, migrated: Path) -> bool:
+def show_event_driven_run(emulator: DataWorksEmulator, migrated: Path) -> bool:
     """Start Airflow's components on the asset-watcher example, finish a DataWorks instance, show the DAG run."""
     try:
         import airflow_provider_dataworks.triggers.event  # noqa: F401
@@ -99,10 +112,11 @@ def show_event_driven_run(emulator: DataWorksEmulator, ds: str, migrated: Path) 
         airflow.ensure_unpaused(timeout=180)
         airflow.wait_until("watch start", airflow.watch_started, timeout=180)
         print("  the watch started: what finishes from now on is reported, even during its first poll")
+        data_date = (emulator.now() - timedelta(days=1)).date().isoformat()  # yesterday in DataWorks' time zone
         instance_id = emulator.add_workflow_instance(
-            workflow_id=500, name="ods_orders_daily", biz_date=ds, type="Normal", statuses=["Success"]
+            workflow_id=500, name="ods_orders_daily", biz_date=data_date, type="Normal", statuses=["Success"]
         )
-        print(f"  DataWorks instance {instance_id} of workflow 500 (data date {ds}) finished: Success")
+        print(f"  DataWorks instance {instance_id} of workflow 500 (data date {data_date}) finished: Success")
         runs = airflow.wait_until("asset-triggered DAG run", airflow.watched_runs, timeout=120)
     except (TimeoutError, RuntimeError) as err:
         print(f"  -> FAILED: {err}")
@@ -119,65 +133,12 @@ def show_event_driven_run(emulator: DataWorksEmulator, ds: str, migrated: Path) 
     return bool(runs)
 
 
-def build_world(emulator: DataWorksEmulator, today: date, due_hour: datetime) -> None:
-    """The instances and workflows the example DAGs wait for and start.
-
-    The DAG runs of `today` gate on the daily instance due then: yesterday's data date on Airflow 3's default
-    timetable, today's where the data interval starts today (Airflow 2), so both data dates exist. The hourly node's
-    instance of `due_hour` still waits for its trigger when the node sensor first looks. Workflow 700 waits on its
-    HTTP trigger node (21) until the trigger-node example fires it.
-    """
-    emulator.add_workflow_instance(
-        id=1001,
-        workflow_id=500,
-        name="ods_orders_daily",
-        biz_date=today - timedelta(days=1),
-        statuses=["WaitResource", "Running", "Running", "Success"],
-        advance="reads",  # unfinished at the sensor's first look however long Airflow takes to start: it defers
-    )
-    for data_date in (today - timedelta(days=1), today):
-        emulator.add_workflow_instance(
-            workflow_id=501,
-            name="dws_sales_daily",
-            biz_date=data_date,
-            statuses=["Running", "Running", "Success"],
-            advance="reads",
-        )
-        emulator.add_workflow_instance(
-            workflow_id=700,
-            name="dws_orders_daily",
-            biz_date=data_date,
-            statuses=["Running", "Running", "Success"],
-            advance="reads",
-            tasks=[
-                {"name": "wait_for_airflow", "task_id": 21, "type": "SCHEDULER_TRIGGER"},
-                {"name": "dws_orders", "task_id": 22},
-            ],
-        )
-    emulator.add_workflow(
-        id=501,
-        name="dws_sales_daily",
-        statuses=["Running", "Running", "Success"],
-        advance=1.0,
-        tasks=[{"name": "extract_orders"}, {"name": "aggregate_sales"}],
-    )
-    emulator.add_scheduled_workflow(
-        900,
-        "ods_orders_hourly",
-        schedule="hourly",
-        at="00:00",
-        biz_dates=[(due_hour.astimezone(emulator.now().tzinfo).date() - timedelta(days=1)).isoformat()],
-        tasks=[{"name": "ods_orders_hourly", "task_id": 9001, "statuses": ["WaitTrigger", "Running", "Success"]}],
-    )
-
-
 def show_hook() -> None:
-    """Fetch one instance through the hook and the real SDK, against a fresh emulator."""
+    """Fetch one instance of the bundled world through the hook and the real SDK."""
     from dataworks_emulator import DataWorksEmulator
 
-    with DataWorksEmulator() as emulator:
-        build_world(emulator, *run_dates())
-        banner(f"DataWorks emulator listening on {emulator.endpoint}")
+    with DataWorksEmulator(SCENARIO) as emulator:
+        banner(f"DataWorks emulator listening on {emulator.endpoint} (dataworks-emulator --scenario {SCENARIO})")
         banner("DataWorksHook.get_workflow_instance(1001) through the real SDK")
         os.environ["AIRFLOW_CONN_DATAWORKS_DEFAULT"] = emulator.connection_json()
         from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
@@ -185,20 +146,12 @@ def show_hook() -> None:
         print(json.dumps(DataWorksHook().get_workflow_instance(1001), indent=2))
 
 
-def run_dates() -> tuple[date, datetime]:
-    """The day the example DAG runs are for (UTC), and the last whole hour (the hourly node gate's run)."""
-    now = datetime.now(UTC)
-    return now.date(), now.replace(minute=0, second=0, microsecond=0)
-
-
 def run_examples(line: str, venv: Path) -> bool:
-    """Run the example DAGs on one Airflow line, each line against its own fresh emulator world."""
+    """Run the example DAGs on one Airflow line, each line against its own fresh copy of the bundled world."""
     from dataworks_emulator import DataWorksEmulator
 
-    today, due_hour = run_dates()
     home = AIRFLOW_HOME / line.lower().replace(" ", "-")
-    with DataWorksEmulator() as emulator:
-        build_world(emulator, today, due_hour)
+    with DataWorksEmulator(SCENARIO) as emulator:
         env = airflow_env(emulator.connection_json(), home)
         banner(f"{line}: airflow db migrate (SQLite metadata DB in {home.relative_to(ROOT)})")
         code, output = run_airflow(venv, ["db", "migrate"], env, "db-migrate")
@@ -206,12 +159,15 @@ def run_examples(line: str, venv: Path) -> bool:
             print(output[-3000:])
             return False
         shutil.copy(home / "airflow.db", home / "migrated.db")  # a clean DB for the event-driven run
-        ok = show_dag_run(line, venv, "example_dataworks_sensor", today.isoformat(), env)
-        ok = show_dag_run(line, venv, "example_dataworks_run_workflow", today.isoformat(), env) and ok
-        ok = show_dag_run(line, venv, "example_dataworks_node_sensor", due_hour.isoformat(), env) and ok
-        ok = show_dag_run(line, venv, "example_dataworks_trigger_node", today.isoformat(), env) and ok
+        ok = True
+        for dag_id in EXAMPLE_DAGS:
+            if dag_id == "example_dataworks_sensor":
+                # DataWorks reruns instance 1001 as the DAG run starts: the sensor finds it Running and defers.
+                emulator.rerun_workflow_instance(1001, statuses=["Running", "Success"], advance="reads")
+                print("\n  DataWorks reruns instance 1001 (Running, then Success), as the DAG run starts")
+            ok = show_dag_run(line, venv, dag_id, env) and ok
         if venv == AIRFLOW_LINES[0][1]:
-            ok = show_event_driven_run(emulator, today.isoformat(), home / "migrated.db") and ok
+            ok = show_event_driven_run(emulator, home / "migrated.db") and ok
         calls = emulator.calls()
         banner(
             f"{line}: the emulator served {len(calls)} signed API calls: "
