@@ -33,21 +33,24 @@ _AUTH_CODE = re.compile(
 )
 _NOT_FOUND = re.compile(r"not ?exist|notfound|not found", re.IGNORECASE)
 _NOT_AN_INSTANCE = ("Invalid.Tenant", "InvalidApi", "InvalidAccessKeyId")
+#: How a sentence names the connection when the caller does not say which one it is.
+SOME_CONNECTION = "the Airflow connection"
 #: The sentence that names what to change, for answers whose cause is known; DataWorks' own text follows it.
+#: `{connection}` names the Airflow connection whose settings are to change.
 _HINTS = (
     (
         "SignatureDoesNotMatch",
-        "The AccessKey Secret does not match the AccessKey ID: set the connection's password "
+        "The AccessKey Secret does not match the AccessKey ID: set the password of {connection} "
         "to the AccessKey Secret of its login.",
     ),
     (
         "InvalidAccessKeyId",
-        "DataWorks does not know this AccessKey ID: check the connection's login (AccessKey ID) "
+        "DataWorks does not know this AccessKey ID: check the login (AccessKey ID) of {connection} "
         "and that the key is enabled.",
     ),
     (
         "InvalidSecurityToken",
-        "The STS token is invalid or expired: renew extra 'security_token', or use a "
+        "The STS token is invalid or expired: renew extra 'security_token' of {connection}, or use a "
         "role-based auth_type that renews itself.",
     ),
     ("InvalidTimeStamp", "This machine's clock is more than 15 minutes off: synchronise it (NTP)."),
@@ -63,7 +66,7 @@ _HINTS = (
     ),
     (
         "Forbidden",
-        "The RAM user or role of this connection lacks permission for this action: grant it a DataWorks "
+        "The RAM user or role of {connection} lacks permission for this action: grant it a DataWorks "
         "policy (e.g. AliyunDataWorksFullAccess) in the workspace.",
     ),
 )
@@ -78,7 +81,7 @@ _MISSING_OBJECTS = (
     (
         "Project",
         "The workspace does not exist or is not visible to this AccessKey: check project_id and the "
-        "connection's region.",
+        "region of {connection}.",
     ),
 )
 _GATEWAY_STATUS = re.compile(r"<(?:title|h1)>\s*([45]\d\d)\b")
@@ -92,22 +95,27 @@ def is_no_answer(err: BaseException) -> bool:
     return isinstance(err, DataWorksTransportError) and err.code == NO_ANSWER
 
 
-def translate_sdk_error(err: Exception, action: str) -> DataWorksAPIError | None:
-    """Map an exception raised by an SDK call to the family; None when it is not an SDK error at all."""
+def translate_sdk_error(err: Exception, action: str, connection: str = SOME_CONNECTION) -> DataWorksAPIError | None:
+    """Map an exception raised by an SDK call to the family; None when it is not an SDK error at all.
+
+    `connection` names the Airflow connection in the sentences that say which of its settings to change.
+    The SDK raises darabonba's classes: `DaraException` and its subclasses for an answer (tea-openapi's
+    Client/Server/ThrottlingException), `UnretryableException` when there was no usable answer.
+    """
     from alibabacloud_credentials.exceptions import CredentialException
-    from Tea.exceptions import TeaException
+    from darabonba.exceptions import DaraException, UnretryableException
 
     if isinstance(err, CredentialException):
-        return DataWorksAuthError(f"could not obtain credentials: {err}", action=action, code="InvalidCredentials")
-    if not isinstance(err, TeaException):
+        return _credentials_error(err, action, connection)
+    if not isinstance(err, DaraException | UnretryableException):
         return None
     inner = getattr(err, "inner_exception", None)
     if isinstance(inner, CredentialException):
-        return DataWorksAuthError(f"could not obtain credentials: {inner}", action=action, code="InvalidCredentials")
+        return _credentials_error(inner, action, connection)
     status = _status_code(err)
     code = _code(err)
     if status is None and code is None:
-        return _transport_error(err, inner, action)
+        return _transport_error(err, inner, action, connection)
     return classify(
         action=action,
         code=code,
@@ -115,6 +123,18 @@ def translate_sdk_error(err: Exception, action: str) -> DataWorksAPIError | None
         message=_message(err),
         request_id=getattr(err, "request_id", None) or _data(err).get("RequestId"),
         retry_after=_retry_after_seconds(err),
+        connection=connection,
+    )
+
+
+def _credentials_error(err: Exception, action: str, connection: str) -> DataWorksAuthError:
+    """The credentials provider failed before any call went out (an empty default chain, an unreadable token)."""
+    return DataWorksAuthError(
+        f"could not obtain credentials: {err}",
+        action=action,
+        code="InvalidCredentials",
+        hint=f"No credentials could be obtained for {connection}: check its auth_type and the fields that "
+        "auth type needs.",
     )
 
 
@@ -126,8 +146,10 @@ def classify(
     message: str,
     request_id: str | None,
     retry_after: float | None = None,
+    connection: str = SOME_CONNECTION,
 ) -> DataWorksAPIError:
-    """Pick the family member for a DataWorks error answer (code + HTTP status)."""
+    """Pick the family member for a DataWorks error answer (code + HTTP status); `connection` names the Airflow
+    connection in the fix."""
     kind: type[DataWorksAPIError]
     code_text = code or ""
     if code_text in QUOTA_CODES:
@@ -154,7 +176,7 @@ def classify(
         status_code=status_code,
         request_id=request_id,
         retry_after=retry_after if kind.retryable else None,
-        hint=hint,
+        hint=None if hint is None else hint.format(connection=connection),
     )
 
 
@@ -180,7 +202,7 @@ def _is_missing_instance(code: str, message: str) -> bool:
     return bool(_NOT_FOUND.search(code) or _NOT_FOUND.search(message))
 
 
-def _transport_error(err: Exception, inner: Any, action: str) -> DataWorksAPIError:
+def _transport_error(err: Exception, inner: Any, action: str, connection: str) -> DataWorksAPIError:
     """No DataWorks answer: a network failure, a timeout, TLS to a plain-HTTP server, or a body that was not JSON."""
     detail = _transport_detail(err, inner)
     lowered = detail.lower()
@@ -189,8 +211,8 @@ def _transport_error(err: Exception, inner: Any, action: str) -> DataWorksAPIErr
             f"TLS handshake failed: {_shorten(detail)}",
             action=action,
             code="TLSMismatch",
-            hint="The endpoint answers plain HTTP, but the connection uses https: point host at the DataWorks "
-            "HTTPS endpoint, or set extra 'protocol' to 'http' (only for a local emulator).",
+            hint=f"The endpoint answers plain HTTP, but {connection} uses https: point its host at the DataWorks "
+            "HTTPS endpoint, or set its extra 'protocol' to 'http' (only for a local emulator).",
         )
     if "parse the value as json" in lowered:
         gateway = _GATEWAY_STATUS.search(detail)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.dates import default_data_date, parse_data_date
-from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError, DataWorksWaitTimeout
+from airflow_provider_dataworks.exceptions import (
+    DataWorksAPIError,
+    DataWorksConfigError,
+    DataWorksInstanceNotFoundError,
+    DataWorksWaitTimeout,
+)
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.runs.identity import RunIdentity, fit_run_name
@@ -18,6 +22,7 @@ from airflow_provider_dataworks.runs.tries import dag_run_started, earlier_try_s
 from airflow_provider_dataworks.utils.compat import BaseOperator, conf
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
 from airflow_provider_dataworks.waits.failures import (
     FAILED_TASK_INSTANCES_XCOM_KEY,
     collect_failed_tasks,
@@ -28,6 +33,8 @@ from airflow_provider_dataworks.waits.loop import wait_for_workflow_instances
 from airflow_provider_dataworks.waits.outcome import ERROR, FAILURE, TIMEOUT, WaitOutcome
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from airflow.sdk import Context
 
 RUN_TYPES = ("ManualWorkflow", "SupplementData")
@@ -44,18 +51,11 @@ STOPPED_ALL = "stopped them"
 KILL_STOP_SECONDS = 2.0
 
 
-def positive_seconds(name: str, value: float | timedelta) -> float:
-    """A duration argument in seconds, which must be positive: a wait of zero or less could never succeed."""
-    seconds = value.total_seconds() if isinstance(value, timedelta) else value
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
-        raise DataWorksConfigError(f"{name} must be a positive number of seconds or a timedelta, not {value!r}.")
-    return float(seconds)
-
-
 class DataWorksGetWorkflowInstanceOperator(DataWorksTaskMixin, BaseOperator):
     """Fetch one workflow instance once and return its dict (API field names) as XCom ``return_value``.
 
-    :param workflow_instance_id: the instance to fetch.
+    :param workflow_instance_id: the instance to fetch (an id DataWorks does not know fails the task at once,
+        without retries: `DataWorksInstanceIdNotFoundError`).
     :param project_id: workspace id, only for the console link (default: the connection's extra).
     :param dataworks_conn_id: the DataWorks connection.
     """
@@ -86,7 +86,12 @@ class DataWorksGetWorkflowInstanceOperator(DataWorksTaskMixin, BaseOperator):
             return self._fetch(context)
 
     def _fetch(self, context: Context) -> dict[str, Any]:
-        instance = self.hook.get_workflow_instance(self.workflow_instance_id)
+        instance_id = positive_int("workflow_instance_id", self.workflow_instance_id)
+        try:
+            instance = self.hook.get_workflow_instance(instance_id)
+        except DataWorksInstanceNotFoundError as err:
+            fix = "check the id and the connection's region."
+            raise self.given_id_not_found(err, "workflow_instance_id", instance_id, fix) from None
         self.project_id = self.project_id or instance.get("ProjectId")
         context["ti"].xcom_push(key=CONSOLE_URL_XCOM_KEY, value=self.console(instance.get("Id")))
         self.log.info("DataWorks workflow instance %s is %s.", instance.get("Id"), instance.get("Status"))

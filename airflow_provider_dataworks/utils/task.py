@@ -16,6 +16,8 @@ from airflow_provider_dataworks.utils.quota import log_api_calls
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from airflow_provider_dataworks.exceptions import DataWorksInstanceIdNotFoundError, DataWorksInstanceNotFoundError
+
 #: Airflow's own deferral timeout comes this long after the trigger's deadline, so the trigger's timeout event
 #: (with the task's own message, and the run operator's stop) always wins the race against the scheduler.
 DEFERRAL_GRACE_SECONDS = 120.0
@@ -98,6 +100,14 @@ class DataWorksTaskMixin:
             time_wait(kind, wait_outcome(error), timedelta(seconds=max(time.time() - self.wait_start_time(), 0.0)))
         except Exception:
             self.log.warning("Could not time the DataWorks wait.", exc_info=True)
+
+    def given_id_not_found(
+        self, err: DataWorksInstanceNotFoundError, argument: str, instance_id: int, fix: str
+    ) -> DataWorksInstanceIdNotFoundError:
+        """DataWorks does not know the id this task's `argument` gave: the error naming the argument, where it was
+        asked (endpoint and connection) and `fix`, which Airflow fails without retrying."""
+        where = f"{self.hook.endpoint_url()}, connection {self.dataworks_conn_id!r}"
+        return err.given_as(argument, instance_id, where, fix)
 
     def console(self, instance_id: Any = None) -> str:
         """The DataWorks console URL of this task's workspace (the connection's template)."""

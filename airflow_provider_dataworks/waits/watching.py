@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.dates import dataworks_zone, format_biz_date
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
-from airflow_provider_dataworks.hooks.dataworks import positive_int
 from airflow_provider_dataworks.status import INSTANCE_TYPES, WorkflowInstanceStatus
+from airflow_provider_dataworks.utils.validation import positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

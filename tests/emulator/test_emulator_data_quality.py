@@ -195,12 +195,12 @@ def test_a_created_run_is_listed_only_after_the_listing_delay(
 def test_lost_answer_on_create_still_creates_the_run_and_list_then_shows_it(
     dataworks_emulator: DataWorksEmulator, client: Any, models: Any
 ) -> None:
-    from Tea.exceptions import TeaException
+    from darabonba.exceptions import UnretryableException
 
     dataworks_emulator.add_data_quality_scan(id=301, name="orders_quality", rules=[NOT_EMPTY])
     before = int(dataworks_emulator.now().timestamp() * 1000)
     dataworks_emulator.inject_fault("CreateDataQualityScanRun", "lost_answer")
-    with pytest.raises(TeaException):
+    with pytest.raises(UnretryableException):
         create_scan_run(client, models, trigger_time="1775812636000")
     (call,) = dataworks_emulator.calls("CreateDataQualityScanRun")
     assert (call.status, call.fault, call.params["DataQualityScanId"]) == (0, "lost_answer", "301")
@@ -222,11 +222,11 @@ def test_lost_answer_on_create_still_creates_the_run_and_list_then_shows_it(
 def test_late_answer_on_create_after_the_read_timeout_still_creates_the_run(
     dataworks_emulator: DataWorksEmulator, make_client: Any, models: Any
 ) -> None:
-    from Tea.exceptions import TeaException
+    from darabonba.exceptions import UnretryableException
 
     dataworks_emulator.add_data_quality_scan(id=301, name="orders_quality")
     dataworks_emulator.inject_fault("CreateDataQualityScanRun", "late_answer", delay=1.0)
-    with pytest.raises(TeaException) as excinfo:
+    with pytest.raises(UnretryableException) as excinfo:
         create_scan_run(make_client(dataworks_emulator, read_timeout=300), models)
     assert "timed out" in str(excinfo.value).lower()
     assert len(dataworks_emulator.data_quality_scan_runs(301)) == 1

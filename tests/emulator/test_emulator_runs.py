@@ -81,11 +81,11 @@ def test_list_filters(dataworks_emulator: DataWorksEmulator, client: Any, models
 def test_lost_answer_on_create_still_creates_the_run(
     dataworks_emulator: DataWorksEmulator, client: Any, models: Any
 ) -> None:
-    from Tea.exceptions import TeaException
+    from darabonba.exceptions import UnretryableException
 
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0, statuses=("Running",))
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "lost_answer")
-    with pytest.raises(TeaException):
+    with pytest.raises(UnretryableException):
         create_run(client, models, name="lost-run")
     (run,) = _list(client, models, name="lost-run")
     assert (run["Type"], run["Status"]) == ("ManualWorkflow", "Running")
@@ -96,13 +96,13 @@ def test_lost_answer_on_create_still_creates_the_run(
 def test_late_answer_after_the_read_timeout_still_creates_the_run(
     dataworks_emulator: DataWorksEmulator, make_client: Any, models: Any
 ) -> None:
-    from Tea.exceptions import TeaException
+    from darabonba.exceptions import UnretryableException
 
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "late_answer", delay=1.0)
     impatient = make_client(dataworks_emulator, read_timeout=300)
     started = time.monotonic()
-    with pytest.raises(TeaException) as excinfo:
+    with pytest.raises(UnretryableException) as excinfo:
         create_run(impatient, models, name="late-run")
     assert time.monotonic() - started < 1.0
     assert "timed out" in str(excinfo.value).lower()
@@ -113,7 +113,7 @@ def test_late_answer_after_the_read_timeout_still_creates_the_run(
 def test_answer_faults_on_reads_and_stop_take_effect(
     dataworks_emulator: DataWorksEmulator, make_client: Any, models: Any, kind: str
 ) -> None:
-    from Tea.exceptions import TeaException
+    from darabonba.exceptions import UnretryableException
 
     client = make_client(dataworks_emulator, read_timeout=300)
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=1, creation_delay=0)
@@ -127,15 +127,15 @@ def test_answer_faults_on_reads_and_stop_take_effect(
     for action in ("GetCreateWorkflowInstancesResult", "GetWorkflowInstance", "ListWorkflowInstances"):
         dataworks_emulator.inject_fault(action, kind, **options)
     dataworks_emulator.inject_fault("StopWorkflowInstances", kind, **options)
-    with pytest.raises(TeaException):
+    with pytest.raises(UnretryableException):
         client.get_create_workflow_instances_result(poll)
     assert client.get_create_workflow_instances_result(poll).body.result.status == "Created"  # read 1 counted
-    with pytest.raises(TeaException):
+    with pytest.raises(UnretryableException):
         client.get_workflow_instance(get)
     assert client.get_workflow_instance(get).body.workflow_instance.status == "Running"  # read 1 counted
-    with pytest.raises(TeaException):
+    with pytest.raises(UnretryableException):
         _list(client, models)
-    with pytest.raises(TeaException):
+    with pytest.raises(UnretryableException):
         client.stop_workflow_instances(models.StopWorkflowInstancesRequest(ids=[instance_id]))
     assert dataworks_emulator.is_stopped(instance_id)
     assert dataworks_emulator.workflow_instance(instance_id)["Status"] == "Failure"
@@ -149,10 +149,10 @@ def test_answer_faults_on_reads_and_stop_take_effect(
 
 
 def test_drop_has_no_effect(dataworks_emulator: DataWorksEmulator, client: Any, models: Any) -> None:
-    from Tea.exceptions import TeaException
+    from darabonba.exceptions import UnretryableException
 
     dataworks_emulator.add_workflow(id=5, name="orders", creating_reads=0, creation_delay=0)
     dataworks_emulator.inject_fault("CreateWorkflowInstances", "drop")
-    with pytest.raises(TeaException):
+    with pytest.raises(UnretryableException):
         create_run(client, models)
     assert _list(client, models) == []

@@ -29,6 +29,10 @@ pytestmark = pytest.mark.timeout(240)
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 WRONG_SECRET_SENTENCE = "DataWorks ListProjects failed: SignatureDoesNotMatch (HTTP 400)"
+#: Airflow's Test runs on a copy of the connection under a random id, so the fix names "this connection".
+WRONG_SECRET_FIX = "set the password of this connection to the AccessKey Secret of its login"
+#: The API server's answer when the UI's Test of a saved connection sends another host or port than stored.
+ENDPOINT_DIFFERS = "The host or port to test differs from the stored connection."
 SECRET = "a-secret-that-must-never-come-back-7f3a"
 TOKEN = "an-sts-token-that-must-never-come-back-91c2"
 
@@ -47,13 +51,22 @@ class ApiServer:
         self.token = self.request("GET", "/auth/token")["access_token"]
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        status, answer = self.answer(method, path, body)
+        assert status < 400, (status, answer)
+        return answer
+
+    def answer(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """The HTTP status and JSON body of one request, an error answer too."""
         headers = {"Content-Type": "application/json"}
         if getattr(self, "token", None):
             headers["Authorization"] = f"Bearer {self.token}"
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return json.loads(response.read() or b"null")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +187,90 @@ def test_the_ui_test_button_passes_then_names_the_dataworks_error(
     wrong = api_server.request("POST", "/api/v2/connections/test", {**body, "password": "not-the-secret-at-all"})
     assert wrong["status"] is False
     assert WRONG_SECRET_SENTENCE in wrong["message"]
+    assert WRONG_SECRET_FIX in wrong["message"]
     assert "not-the-secret-at-all" not in wrong["message"]
+
+
+def ui_test_body(listed: dict[str, Any]) -> dict[str, Any]:
+    """What Airflow 3.3's UI posts to /api/v2/connections/test when Test is clicked on a saved connection's row.
+
+    Airflow's `TestConnectionButton.tsx` builds it from the connection as listed: `port: Number(connection.port)`,
+    which is 0 for a connection without a port, and `password: "***"`, the masked secret (the API server reuses
+    the stored one only when host and port are the stored ones).
+    """
+    return {
+        "conn_type": listed["conn_type"],
+        "connection_id": listed["connection_id"],
+        "description": listed["description"] or "",
+        "extra": "{}" if listed["extra"] in ("", None) else listed["extra"],
+        "host": listed["host"] or "",
+        "login": listed["login"] or "",
+        "password": listed["password"] or "",
+        "port": 0 if listed["port"] is None else int(listed["port"]),  # JavaScript's Number(null) is 0
+        "schema": listed["schema"] or "",
+    }
+
+
+def save_and_list(api_server: ApiServer, body: dict[str, Any]) -> dict[str, Any]:
+    """Save a connection as the UI's Add form does (an empty port left out), and read its row as the UI lists it."""
+    api_server.answer("DELETE", f"/api/v2/connections/{body['connection_id']}")
+    api_server.request("POST", "/api/v2/connections", body)
+    listed = api_server.request("GET", "/api/v2/connections?limit=1000")["connections"]
+    (row,) = [c for c in listed if c["connection_id"] == body["connection_id"]]
+    return dict(row)
+
+
+@airflow3_only
+def test_the_ui_test_of_a_saved_connection_without_a_port_is_refused_by_airflow(
+    api_server: ApiServer, dataworks_emulator: DataWorksEmulator
+) -> None:
+    """Airflow 3.3.2 answers 400 to its own UI's Test of any saved connection without a port (it sends port 0, the
+    API compares 0 with the stored NULL): the provider's form cannot avoid it, a core `http` connection fails the
+    same way. When this test fails, Airflow has fixed it: update the docs' note on Test."""
+    conn = dataworks_emulator.connection()
+    dataworks = {
+        "connection_id": "dataworks_ui_test",
+        "conn_type": "dataworks",
+        "host": conn["host"],
+        "login": conn["login"],
+        "password": conn["password"],
+        "extra": json.dumps(conn["extra"]),
+    }
+    plain_http = {"connection_id": "http_ui_test", "conn_type": "http", "host": "example.invalid", "password": "p"}
+    for saved in (dataworks, plain_http):
+        body = ui_test_body(save_and_list(api_server, saved))
+        assert (body["port"], body["password"]) == (0, "***")
+        status, answer = api_server.answer("POST", "/api/v2/connections/test", body)
+        assert (status, answer["detail"].split(" Include")[0]) == (400, ENDPOINT_DIFFERS), answer
+    assert dataworks_emulator.calls() == []  # refused before the hook ran
+
+
+@airflow3_only
+def test_the_ui_test_passes_with_a_stored_port_or_the_secret_in_the_body(
+    api_server: ApiServer, dataworks_emulator: DataWorksEmulator
+) -> None:
+    """The two ways through the API server's check: a port stored on the connection (host and port as separate
+    fields), or the real secret in the request (the stored connection is then not reused)."""
+    conn = dataworks_emulator.connection()
+    host, port = conn["host"].rsplit(":", 1)
+    saved = {
+        "connection_id": "dataworks_ui_test_port",
+        "conn_type": "dataworks",
+        "host": host,
+        "port": int(port),
+        "login": conn["login"],
+        "password": conn["password"],
+        "extra": json.dumps(conn["extra"]),
+    }
+    with_port = api_server.request("POST", "/api/v2/connections/test", ui_test_body(save_and_list(api_server, saved)))
+    assert (with_port["status"], with_port["message"]) == (
+        True,
+        f"Connected to DataWorks ({conn['host']}); 1 workspace(s) visible.",
+    )
+    without_port = ui_test_body(save_and_list(api_server, {**saved, "host": conn["host"], "port": None}))
+    with_secret = api_server.request("POST", "/api/v2/connections/test", {**without_port, "password": conn["password"]})
+    assert with_secret["status"] is True, with_secret
+    assert len(dataworks_emulator.calls("ListProjects")) == 2
 
 
 def connections_test(conn: dict[str, Any]) -> subprocess.CompletedProcess[str]:
@@ -210,4 +306,5 @@ def test_airflow_connections_test_fails_with_the_dataworks_sentence(dataworks_em
         assert result.returncode != 0, output[-3000:]
     assert "Connection failed!" in output
     assert WRONG_SECRET_SENTENCE in output
+    assert WRONG_SECRET_FIX in " ".join(output.split())  # the console may wrap the line
     assert "not-the-secret-at-all" not in output

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -48,12 +49,50 @@ def test_sts_with_a_wrong_token_is_refused(dataworks_emulator, make_hook, instan
         hook.get_workflow_instance(instance_id)
 
 
+def wrong_secret_sentence(conn_id: str) -> str:
+    return (
+        "The AccessKey Secret does not match the AccessKey ID: set the password of Airflow connection "
+        f"{conn_id!r} to the AccessKey Secret of its login. (DataWorks GetWorkflowInstance failed: "
+        "SignatureDoesNotMatch (HTTP 400): "
+    )
+
+
 def test_wrong_secret_is_refused_at_once(dataworks_emulator, make_hook, instance_id):
+    hook = make_hook(password="wrong-secret")
     with pytest.raises(DataWorksAuthError) as raised:
-        make_hook(password="wrong-secret").get_workflow_instance(instance_id)
+        hook.get_workflow_instance(instance_id)
     assert raised.value.code == "SignatureDoesNotMatch"
     assert raised.value.request_id
     assert len(dataworks_emulator.calls()) == 1
+    message = str(raised.value)
+    assert message.startswith(wrong_secret_sentence(hook.dataworks_conn_id))  # names the connection to fix
+    assert message.endswith(f"[RequestId: {raised.value.request_id}])")
+    assert "wrong-secret" not in message
+
+
+async def test_wrong_secret_names_the_connection_in_a_trigger_too(dataworks_emulator, make_hook, instance_id):
+    from airflow_provider_dataworks.exceptions import error_from_dict
+    from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+
+    conn_id = make_hook(password="wrong-secret").dataworks_conn_id
+    trigger = DataWorksWorkflowInstanceTrigger([instance_id], time.time() + 30, dataworks_conn_id=conn_id)
+    event = (await anext(trigger.run())).payload
+    assert (event["status"], event["error_class"], event["code"]) == (
+        "error",
+        "DataWorksAuthError",
+        "SignatureDoesNotMatch",
+    )
+    assert str(error_from_dict(event)).startswith(wrong_secret_sentence(conn_id))  # as the resumed task raises it
+
+
+def test_the_connection_test_says_this_connection(make_hook):
+    """Airflow's Test runs the hook on a copy of the connection under a random id: the sentence cannot name it."""
+    ok, message = make_hook(password="wrong-secret").test_connection()
+    assert not ok
+    assert message.startswith(
+        "The AccessKey Secret does not match the AccessKey ID: set the password of this connection to the AccessKey "
+        "Secret of its login. (DataWorks ListProjects failed: SignatureDoesNotMatch (HTTP 400): "
+    )
 
 
 def test_unknown_access_key_is_refused(make_hook, instance_id):

@@ -165,7 +165,10 @@ def test_wrong_secret_names_the_password_then_keeps_dataworks_words(dataworks_em
     with pytest.raises(DataWorksAuthError) as raised:
         hook.get_workflow_instance(instance_id)
     message = str(raised.value)
-    assert message.startswith("The AccessKey Secret does not match the AccessKey ID: set the connection's password")
+    assert message.startswith(
+        "The AccessKey Secret does not match the AccessKey ID: set the password of Airflow connection "
+        f"{hook.dataworks_conn_id!r} to the AccessKey Secret of its login."
+    )
     assert "SignatureDoesNotMatch (HTTP 400)" in message and "server string to sign is" in message
     assert raised.value.request_id and f"RequestId: {raised.value.request_id}" in message
     assert "not-the-emulator-secret" not in message
@@ -179,8 +182,10 @@ def test_https_to_a_plain_http_endpoint_names_the_protocol_setting_and_is_not_re
     with pytest.raises(DataWorksEndpointError) as raised:
         hook.get_workflow_instance(instance_id)
     message = str(raised.value)
-    assert message.startswith("The endpoint answers plain HTTP, but the connection uses https")
-    assert "set extra 'protocol' to 'http'" in message
+    assert message.startswith(
+        f"The endpoint answers plain HTTP, but Airflow connection {hook.dataworks_conn_id!r} uses"
+    )
+    assert "set its extra 'protocol' to 'http'" in message
     assert "WRONG_VERSION_NUMBER" in message and "{'message'" not in message
     assert not raised.value.retryable
 

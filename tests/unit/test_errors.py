@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,6 +121,7 @@ def test_family_members_are_airflow_exceptions() -> None:
         exc.DataWorksQuotaExceededError,
         exc.DataWorksInvalidRequestError,
         exc.DataWorksInstanceNotFoundError,
+        exc.DataWorksInstanceIdNotFoundError,
         exc.DataWorksWaitTimeout,
     ):
         assert issubclass(kind, AirflowException), kind
@@ -143,8 +147,8 @@ def test_message_names_action_code_status_message_and_request_id() -> None:
 @pytest.mark.parametrize(
     ("code", "fix"),
     [
-        ("SignatureDoesNotMatch", "set the connection's password to the AccessKey Secret"),
-        ("InvalidAccessKeyId.NotFound", "check the connection's login (AccessKey ID)"),
+        ("SignatureDoesNotMatch", "set the password of the Airflow connection to the AccessKey Secret"),
+        ("InvalidAccessKeyId.NotFound", "check the login (AccessKey ID) of the Airflow connection"),
         ("InvalidSecurityToken.Expired", "renew extra 'security_token'"),
         ("InvalidTimeStamp.Expired", "synchronise it (NTP)"),
         ("Forbidden.RAM", "grant it a DataWorks policy"),
@@ -183,6 +187,29 @@ def test_a_missing_workflow_or_workspace_is_a_wrong_argument_not_a_missing_insta
         assert field in str(err).split("(DataWorks")[0]
 
 
+@pytest.mark.parametrize(
+    ("code", "status", "sentence"),
+    [
+        ("SignatureDoesNotMatch", 400, "set the password of Airflow connection 'dw_prod' to the AccessKey Secret"),
+        ("InvalidAccessKeyId.NotFound", 404, "check the login (AccessKey ID) of Airflow connection 'dw_prod'"),
+        ("InvalidSecurityToken.Expired", 400, "renew extra 'security_token' of Airflow connection 'dw_prod'"),
+        ("Forbidden.RAM", 403, "The RAM user or role of Airflow connection 'dw_prod' lacks permission"),
+        ("Invalid.Project.NotExist", 400, "check project_id and the region of Airflow connection 'dw_prod'"),
+    ],
+)
+def test_a_fix_in_the_connection_names_the_connection(code: str, status: int, sentence: str) -> None:
+    err = classify(
+        action=ACTION,
+        code=code,
+        status_code=status,
+        message="does not exist" if "NotExist" in code else "refused",
+        request_id="RID-C",
+        connection="Airflow connection 'dw_prod'",
+    )
+    assert sentence in str(err).split("(DataWorks")[0]
+    assert (err.code, err.status_code, err.request_id) == (code, status, "RID-C")
+
+
 def test_message_without_code_status_or_request_id() -> None:
     err = exc.DataWorksTransportError("connection refused", action="ListWorkflowInstances")
     assert str(err) == (
@@ -202,6 +229,7 @@ API_ERRORS = [
     exc.DataWorksQuotaExceededError,
     exc.DataWorksInvalidRequestError,
     exc.DataWorksInstanceNotFoundError,
+    exc.DataWorksInstanceIdNotFoundError,
 ]
 
 
@@ -390,6 +418,26 @@ def test_html_gateway_page_is_a_non_json_transport_error() -> None:
     assert len(err.dataworks_message) < 500  # the page is shortened, not dumped into the log
 
 
+def test_a_wrong_secret_from_the_sdk_names_the_connection() -> None:
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    raw = sdk_error(ClientException, 400, "SignatureDoesNotMatch", "Specified signature is not matched.", "RID-S")
+    err = translate_sdk_error(raw, "ListProjects", "Airflow connection 'dataworks_default'")
+    assert type(err) is exc.DataWorksAuthError
+    assert str(err) == (
+        "The AccessKey Secret does not match the AccessKey ID: set the password of Airflow connection "
+        "'dataworks_default' to the AccessKey Secret of its login. (DataWorks ListProjects failed: "
+        "SignatureDoesNotMatch (HTTP 400): Specified signature is not matched. [RequestId: RID-S])"
+    )
+
+
+def test_tls_to_a_plain_http_endpoint_names_the_connection() -> None:
+    raw = unretryable(RuntimeError("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1000)"))
+    err = translate_sdk_error(raw, ACTION, "Airflow connection 'dw_local'")
+    assert type(err) is exc.DataWorksEndpointError
+    assert "but Airflow connection 'dw_local' uses https: point its host" in str(err)
+
+
 def test_credential_failures_are_auth_errors() -> None:
     from alibabacloud_credentials.exceptions import CredentialException
 
@@ -399,8 +447,76 @@ def test_credential_failures_are_auth_errors() -> None:
         assert type(err) is exc.DataWorksAuthError
         assert err.code == "InvalidCredentials"
         assert "unable to load credentials" in str(err)
+    named = translate_sdk_error(chain, ACTION, "Airflow connection 'dw_rrsa'")
+    assert str(named).startswith(
+        "No credentials could be obtained for Airflow connection 'dw_rrsa': check its auth_type and the fields "
+        "that auth type needs. (DataWorks GetWorkflowInstance failed: InvalidCredentials"
+    )
 
 
 def test_non_sdk_errors_are_not_translated() -> None:
     assert translate_sdk_error(ValueError("a bug"), ACTION) is None
     assert translate_sdk_error(KeyError("Id"), ACTION) is None
+
+
+def test_no_module_imports_tea_which_is_not_a_declared_dependency() -> None:
+    """The SDK raises darabonba's classes (darabonba-core is declared); alibabacloud-tea is only their base's home."""
+    package = Path(exc.__file__).parent
+    imported: set[str] = set()
+    for module in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    assert "darabonba" in imported
+    assert "Tea" not in imported
+    declared = tomllib.loads((package.parent / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(requirement.startswith("darabonba-core") for requirement in declared)
+
+
+# -- an instance id that does not exist, blamed on the task argument that gave it -------------------------
+
+
+def not_found() -> exc.DataWorksInstanceNotFoundError:
+    err = classified("InvalidParameter.NotExist.WorkflowInstance", 400, "The workflow instance does not exist: 123.")
+    assert type(err) is exc.DataWorksInstanceNotFoundError
+    return err
+
+
+def test_given_as_names_the_argument_and_the_fix_then_dataworks_answer() -> None:
+    err = not_found().given_as(
+        "workflow_instance_id",
+        123,
+        "https://dataworks.cn-hangzhou.aliyuncs.com, connection 'dataworks_default'",
+        "check the id and the connection's region, or wait by workflow_id and data date instead.",
+    )
+    assert str(err) == (
+        "workflow_instance_id 123 does not exist in DataWorks (https://dataworks.cn-hangzhou.aliyuncs.com, "
+        "connection 'dataworks_default'): check the id and the connection's region, or wait by workflow_id and "
+        "data date instead. (DataWorks GetWorkflowInstance failed: InvalidParameter.NotExist.WorkflowInstance "
+        "(HTTP 400): The workflow instance does not exist: 123. [RequestId: RID-1])"
+    )
+    # still the not-found member of the family, with what support needs, but not retried by Airflow
+    assert isinstance(err, exc.DataWorksInstanceNotFoundError)
+    assert isinstance(err, AirflowFailException)
+    assert (err.action, err.code, err.status_code, err.request_id) == (
+        "GetWorkflowInstance",
+        "InvalidParameter.NotExist.WorkflowInstance",
+        400,
+        "RID-1",
+    )
+    assert err.dataworks_message == "The workflow instance does not exist: 123."
+    assert not err.retryable
+
+
+def test_a_not_found_without_an_argument_to_blame_is_retried_by_airflow() -> None:
+    assert not isinstance(not_found(), AirflowFailException)  # a lookup's or a run's instance: a retry looks again
+
+
+def test_the_blamed_error_crosses_the_trigger_event_and_processes_intact() -> None:
+    err = not_found().given_as("task_instance_id", 77, "http://127.0.0.1:1, connection 'c'", "check the id.")
+    for copy in (exc.error_from_dict(err.to_dict()), pickle.loads(pickle.dumps(err))):
+        assert type(copy) is exc.DataWorksInstanceIdNotFoundError
+        assert str(copy) == str(err)
+        assert copy.request_id == "RID-1"

@@ -175,7 +175,6 @@ def test_transient_error_during_poke_keeps_waiting(context: dict[str, Any], erro
     "error",
     [
         exc.DataWorksAuthError("denied", action="GetWorkflowInstance", code="Forbidden.RAM", request_id="R1"),
-        exc.DataWorksInstanceNotFoundError("gone", action="GetWorkflowInstance", code="WorkflowInstance.Missing"),
         exc.DataWorksQuotaExceededError("quota", action="GetWorkflowInstance", code="Throttling.Resource"),
     ],
     ids=lambda e: type(e).__name__,
