@@ -180,7 +180,11 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": _INTEGRATION,
-                "python-modules": [f"{_MODULE}.operators.dataworks", f"{_MODULE}.operators.trigger_node"],
+                "python-modules": [
+                    f"{_MODULE}.operators.dataworks",
+                    f"{_MODULE}.operators.trigger_node",
+                    f"{_MODULE}.operators.data_quality",
+                ],
             }
         ],
         "sensors": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.sensors.dataworks"]}],

@@ -138,6 +138,20 @@ class DataWorksInvalidRequestError(DataWorksAPIError):
 class DataWorksInstanceNotFoundError(DataWorksInvalidRequestError):
     """The workflow or task instance asked for does not exist."""
 
+    def given_as(self, argument: str, instance_id: int, where: str, fix: str) -> DataWorksInstanceIdNotFoundError:
+        """This answer blamed on the task argument that gave the id: one sentence naming it, where DataWorks was
+        asked and the fix, then DataWorks' own answer (action, code, HTTP status and RequestId kept)."""
+        hint = f"{argument} {instance_id} does not exist in DataWorks ({where}): {fix}"
+        return DataWorksInstanceIdNotFoundError(self.dataworks_message, **{**self.details(), "hint": hint})
+
+
+class DataWorksInstanceIdNotFoundError(DataWorksInstanceNotFoundError, AirflowFailException):
+    """An instance id a task was given does not exist in DataWorks: a wrong argument, which Airflow does not retry.
+
+    An instance that a lookup found or a run created and that is gone stays a `DataWorksInstanceNotFoundError`:
+    the task's retries may still find or start the right one.
+    """
+
 
 class DataWorksWorkflowInstanceFailed(AirflowException):
     """A workflow instance ended in Failure.
@@ -149,6 +163,13 @@ class DataWorksWorkflowInstanceFailed(AirflowException):
 
 class DataWorksTaskInstanceFailed(AirflowException):
     """A task (node) instance ended in Failure; like a failed workflow instance, the task's `retries` apply."""
+
+
+class DataWorksDataQualityCheckFailed(AirflowException):
+    """A data-quality scan run ended in Fail or Error (or Warn, with `fail_on_warn`).
+
+    Not an `AirflowFailException`: the data may be fixed (or reloaded) upstream, and a retry scans it again.
+    """
 
 
 class DataWorksWorkflowCreateFailed(AirflowFailException):

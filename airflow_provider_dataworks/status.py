@@ -79,3 +79,23 @@ WORKFLOW_INSTANCE = StatusSet("workflow instance", frozenset(WorkflowInstanceSta
 TASK_INSTANCE = StatusSet("task instance", TASK_INSTANCE_STATUSES)
 #: A trigger node's instance ends the wait for it once it waits for its trigger or has gone past it.
 TRIGGER_READY = TASK_INSTANCE.ending_at(TASK_INSTANCE_STATUSES - BEFORE_TRIGGER)
+
+
+class DataQualityScanRunStatus(StrEnum):
+    """Values of `DataQualityScanRun.Status`: `Running` until the scan ends; the rest are verdicts."""
+
+    RUNNING = "Running"
+    PASS = "Pass"
+    WARN = "Warn"
+    FAIL = "Fail"
+    ERROR = "Error"
+
+
+#: A scan run's wait ends on any verdict; `Fail` (a rule broke its fail threshold) and `Error` (a rule could not be
+#: checked) fail the gate, `Warn` (a warn threshold crossed) passes it unless the task says otherwise.
+DATA_QUALITY_SCAN_RUN = StatusSet(
+    "data-quality scan run",
+    frozenset(DataQualityScanRunStatus),
+    terminal=frozenset(DataQualityScanRunStatus) - {DataQualityScanRunStatus.RUNNING},
+    failed=frozenset({DataQualityScanRunStatus.FAIL, DataQualityScanRunStatus.ERROR}),
+)

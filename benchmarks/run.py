@@ -4,7 +4,9 @@
 - status_check: one GetWorkflowInstance through the hook vs a bare SDK client, interleaved, same emulator;
 - deferred_waits: many trigger waits in one event loop, with and without shared polling: event-loop lag, memory
   and CPU per wait, API calls per wait. Each mode runs in a fresh interpreter (so the SDK's first load, and any
-  stall it causes, is measured too) against an emulator in its own process (its CPU is not the provider's).
+  stall it causes, is measured too) against an emulator in its own process (its CPU is not the provider's);
+- data_quality_waits: the same for deferred waits on data-quality scan runs of one scan (shared polls read the
+  scan's runs of the day with one ListDataQualityScanRuns per round).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: Seconds a waits child takes to start (interpreter, Airflow, the SDK): timed scan runs finish this much later.
+CHILD_START_S = 5.0
 BENCH_CONN = "dataworks_bench"
 
 #: What a DAG file imports, timed after `import airflow.sdk` in a fresh interpreter.
@@ -128,13 +132,20 @@ def rss_kb() -> int:
         return int(statm.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
 
 
-async def waits_in_one_loop(connection: str, ids: list[int], shared: bool, interval: float) -> dict[str, Any]:
-    """Run one trigger per instance on this loop until all fire; measure loop lag, memory and CPU."""
+async def waits_in_one_loop(
+    connection: str, ids: list[int], shared: bool, interval: float, kind: str = "workflow"
+) -> dict[str, Any]:
+    """Run one trigger per instance (or scan run) on this loop until all fire; measure loop lag, memory and CPU."""
     os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-    from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceTrigger
+    from airflow_provider_dataworks.triggers import dataworks as triggers_module
     from airflow_provider_dataworks.waits import polling
 
+    trigger_class = (
+        triggers_module.DataWorksDataQualityScanRunTrigger
+        if kind == "data_quality"
+        else triggers_module.DataWorksWorkflowInstanceTrigger
+    )
     if not shared:  # a wait never learns its group, so every read is its own GetWorkflowInstance
         polling.SharedReader.learn = lambda self, instance: None  # type: ignore[method-assign]
     lags: list[float] = []
@@ -153,10 +164,7 @@ async def waits_in_one_loop(connection: str, ids: list[int], shared: bool, inter
     base_rss, peak_rss = rss_kb(), 0
     cpu, wall = time.process_time(), time.perf_counter()
     triggers = [
-        DataWorksWorkflowInstanceTrigger(
-            workflow_instance_ids=[i], end_time=time.time() + 600, dataworks_conn_id=BENCH_CONN, poll_interval=interval
-        )
-        for i in ids
+        trigger_class([i], time.time() + 600, dataworks_conn_id=BENCH_CONN, poll_interval=interval) for i in ids
     ]
     runs = [asyncio.ensure_future(anext(t.run())) for t in triggers]
     while not all(r.done() for r in runs):
@@ -231,19 +239,29 @@ def first_use_stalls(cache: str) -> dict[str, Any]:
     return results
 
 
-def deferred_waits(waits: int, reads: int, interval: float, cache: str) -> dict[str, Any]:
-    """`waits` deferred waits of one workspace and date, each instance finishing on its `reads`-th read."""
-    results: dict[str, Any] = {"waits": waits, "reads_per_instance": reads, "poll_interval_s": interval}
+def deferred_waits(waits: int, reads: int, interval: float, cache: str, kind: str = "workflow") -> dict[str, Any]:
+    """`waits` deferred waits of one workspace and date (or of one data-quality scan), each finishing after `reads`
+    polls: by reads of workflow instances, by time for scan runs (a shared poll's list answer is no Get read)."""
+    results: dict[str, Any] = {"kind": kind, "waits": waits, "reads_per_instance": reads, "poll_interval_s": interval}
     for mode in ("alone", "shared"):
         with emulator_process() as (connection, control):
-            statuses = ["Running"] * (reads - 1) + ["Success"]
-            ids = [
-                control.add_workflow_instance(workflow_id=1, name=f"w{n}", biz_date="2026-11-27", statuses=statuses)
-                for n in range(waits)
-            ]
+            if kind == "data_quality":
+                control.add_data_quality_scan(id=301, name="bench_quality", listing_delay=0)
+                ids = [
+                    control.add_data_quality_scan_run(
+                        301, statuses=["Running", "Pass"], advance=CHILD_START_S + max(reads - 1, 1) * interval
+                    )
+                    for _ in range(waits)
+                ]
+            else:
+                statuses = ["Running"] * (reads - 1) + ["Success"]
+                ids = [
+                    control.add_workflow_instance(workflow_id=1, name=f"w{n}", biz_date="2026-11-27", statuses=statuses)
+                    for n in range(waits)
+                ]
             control.reset_calls()
             child = subprocess.run(
-                [sys.executable, __file__, "--waits-child", mode, "--interval", str(interval)],
+                [sys.executable, __file__, "--waits-child", mode, "--interval", str(interval), "--kind", kind],
                 input=json.dumps({"connection": connection, "ids": ids}),
                 capture_output=True,
                 text=True,
@@ -268,14 +286,16 @@ def main() -> int:
     parser.add_argument("--reads", type=int, default=3, help="reads until each instance finishes")
     parser.add_argument("--interval", type=float, default=5.0, help="poll interval of the waits (s)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--quality-waits", type=int, default=200, help="deferred waits on data-quality scan runs")
     parser.add_argument("--waits-child", choices=("alone", "shared"), help=argparse.SUPPRESS)
+    parser.add_argument("--kind", choices=("workflow", "data_quality"), default="workflow", help=argparse.SUPPRESS)
     parser.add_argument("--first-use-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
     if args.waits_child:
         given = json.loads(sys.stdin.read())
         result = asyncio.run(
-            waits_in_one_loop(given["connection"], given["ids"], args.waits_child == "shared", args.interval)
+            waits_in_one_loop(given["connection"], given["ids"], args.waits_child == "shared", args.interval, args.kind)
         )
         print(json.dumps(result))
         return 0
@@ -295,6 +315,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as cache:
         results["first_use"] = first_use_stalls(cache)
         results["deferred_waits"] = deferred_waits(args.waits, args.reads, args.interval, cache)
+        results["data_quality_waits"] = deferred_waits(
+            args.quality_waits, args.reads, args.interval, cache, kind="data_quality"
+        )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -31,8 +31,9 @@ class ApiRequest(Generic[T]):
     """One DataWorks API call to make, with PascalCase parameters.
 
     :param read: turns the answer body into the result (unpaged actions).
-    :param items_key: for list actions, the `PagingInfo` key of the items: every page is read and the result is
-        the list of all items.
+    :param items_key: for list actions, the key of the items inside `paging_key`: every page is read and the
+        result is the list of all items.
+    :param paging_key: the answer's paging object (`PagingInfo`; the data-quality lists say `PageInfo`).
     :param retry_on: which errors may be retried: a lost answer to an action that acts (create, rerun, trigger)
         may have acted, so those retry only refusals.
     :param deadline: epoch seconds after which no retry or backoff starts.
@@ -42,6 +43,7 @@ class ApiRequest(Generic[T]):
     params: dict[str, Any]
     read: Callable[[dict[str, Any]], T] = field(default=answer_body)
     items_key: str | None = None
+    paging_key: str = "PagingInfo"
     retry_on: Callable[[BaseException], bool] = is_retryable
     deadline: float | None = None
 
@@ -63,7 +65,7 @@ class Pages:
 
     def add(self, body: dict[str, Any]) -> None:
         """Take one page's answer."""
-        paging = body.get("PagingInfo") or {}
+        paging = body.get(self.request.paging_key) or {}
         batch = paging.get(self.request.items_key) or []
         self.items.extend(batch)
         done = not batch or len(self.items) >= int(paging.get("TotalCount") or 0)

@@ -27,6 +27,7 @@ from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_r
 from airflow_provider_dataworks.utils.compat import BaseHook
 from airflow_provider_dataworks.utils.fanout import FanOut
 from airflow_provider_dataworks.utils.metrics import count_api_call
+from airflow_provider_dataworks.utils.validation import positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -34,26 +35,11 @@ if TYPE_CHECKING:
     from alibabacloud_dataworks_public20240518.client import Client
 
 T = TypeVar("T")
-__all__ = ["LIST_PAGE_SIZE", "DataWorksHook", "positive_int"]
+__all__ = ["LIST_PAGE_SIZE", "DataWorksHook"]
 
 DEFAULT_STOP_COMMENT = "Stopped by Apache Airflow"
 #: Integers from here on are BizDates in epoch ms (1973 onwards); smaller ones are read as `YYYYMMDD`.
 EPOCH_MS_FLOOR = 10**11
-
-
-def positive_int(name: str, value: Any) -> int:
-    """Validate an id-like argument early, naming it, instead of letting DataWorks reject it later."""
-    if isinstance(value, bool):
-        raise DataWorksConfigError(f"{name} must be a positive integer id, not {value!r}.")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise DataWorksConfigError(
-            f"{name} is empty; give a positive integer id (if it is a template, check what it renders to)."
-        )
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or value <= 0:
-        raise DataWorksConfigError(f"{name} must be a positive integer id, not {value!r}.")
-    return value
 
 
 def _snake(action: str) -> str:
@@ -129,6 +115,8 @@ class DataWorksHook(BaseHook):
         self._calls_lock = threading.Lock()
         #: DataWorks API attempts this hook has made (each retry counts: quotas count every request).
         self.api_calls = 0
+        #: How error sentences name this hook's connection, saying which of its settings to change.
+        self.connection_phrase = f"Airflow connection {dataworks_conn_id!r}"
 
     # -- connection ---------------------------------------------------------------------------------------
 
@@ -259,7 +247,7 @@ class DataWorksHook(BaseHook):
         try:
             response = getattr(client, _snake(action))(request)
         except Exception as err:
-            error = translate_sdk_error(err, action) or err
+            error = translate_sdk_error(err, action, self.connection_phrase) or err
             count_api_call(action, error)
             raise error from err
         count_api_call(action)
@@ -559,10 +547,112 @@ class DataWorksHook(BaseHook):
 
     trigger_scheduler_task_instance, atrigger_scheduler_task_instance = api_method(_trigger_scheduler_task_instance)
 
+    # -- data-quality scans ------------------------------------------------------------------------------
+
+    def _create_data_quality_scan_run(
+        self,
+        data_quality_scan_id: int | str,
+        *,
+        parameters: Mapping[str, str],
+        project_id: int | str | None = None,
+        runtime_resource: Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+    ) -> ApiRequest[int]:
+        """CreateDataQualityScanRun: start a run of a scan with `parameters` (e.g. `triggerTime`); its run id.
+
+        DataWorks documents no idempotency token here, so only throttling refusals are retried: after a lost answer
+        the run may exist, and the caller looks for it (ListDataQualityScanRuns) before creating again.
+        """
+        params: dict[str, Any] = {
+            "DataQualityScanId": positive_int("data_quality_scan_id", data_quality_scan_id),
+            "ProjectId": self.project_id_or_default(project_id),
+            "Parameters": [{"Name": str(name), "Value": str(value)} for name, value in parameters.items()],
+        }
+        if runtime_resource:
+            params["RuntimeResource"] = dict(runtime_resource)
+        return ApiRequest("CreateDataQualityScanRun", params, read=_run_id, retry_on=is_refused, deadline=deadline)
+
+    create_data_quality_scan_run, acreate_data_quality_scan_run = api_method(_create_data_quality_scan_run)
+
+    def _get_data_quality_scan_run(
+        self, data_quality_scan_run_id: int | str, *, deadline: float | None = None
+    ) -> ApiRequest[dict[str, Any]]:
+        """GetDataQualityScanRun: the `DataQualityScanRun` dict (Status, per-rule Results, the Scan snapshot)."""
+        run_id = positive_int("data_quality_scan_run_id", data_quality_scan_run_id)
+        return ApiRequest(
+            "GetDataQualityScanRun",
+            {"Id": run_id},
+            read=functools.partial(_scan_run, run_id=run_id),
+            deadline=deadline,
+        )
+
+    get_data_quality_scan_run, aget_data_quality_scan_run = api_method(_get_data_quality_scan_run)
+
+    def _list_data_quality_scan_runs(
+        self,
+        *,
+        data_quality_scan_id: int | str,
+        project_id: int | str | None = None,
+        create_time_from: int | None = None,
+        create_time_to: int | None = None,
+        status: str | None = None,
+        deadline: float | None = None,
+    ) -> ApiRequest[list[dict[str, Any]]]:
+        """ListDataQualityScanRuns of one scan (created within the epoch-ms window), every page, newest first; the
+        items carry Id, Status, CreateTime, FinishTime and Parameters (no Results: Get one for those)."""
+        params: dict[str, Any] = {
+            "ProjectId": self.project_id_or_default(project_id),
+            "DataQualityScanId": positive_int("data_quality_scan_id", data_quality_scan_id),
+            "SortBy": "CreateTime Desc",
+        }
+        if create_time_from is not None:
+            params["CreateTimeFrom"] = int(create_time_from)
+        if create_time_to is not None:
+            params["CreateTimeTo"] = int(create_time_to)
+        if status:
+            params["Status"] = status
+        return ApiRequest(
+            "ListDataQualityScanRuns",
+            params,
+            items_key="DataQualityScanRuns",
+            paging_key="PageInfo",
+            deadline=deadline,
+        )
+
+    list_data_quality_scan_runs, alist_data_quality_scan_runs = api_method(_list_data_quality_scan_runs)
+
+    def _get_data_quality_scan_run_log(
+        self, data_quality_scan_run_id: int | str, offset: int = 0, *, deadline: float | None = None
+    ) -> ApiRequest[dict[str, Any]]:
+        """GetDataQualityScanRunLog: one `LogSegment` (`Log`, `NextOffset`; -1 once all is read) from `offset`."""
+        params = {"Id": positive_int("data_quality_scan_run_id", data_quality_scan_run_id), "Offset": int(offset)}
+        return ApiRequest("GetDataQualityScanRunLog", params, read=_log_segment, deadline=deadline)
+
+    get_data_quality_scan_run_log, aget_data_quality_scan_run_log = api_method(_get_data_quality_scan_run_log)
+
+    def data_quality_scan_run_log_tail(
+        self, data_quality_scan_run_id: int | str, max_chars: int = 4000, max_pages: int = 20
+    ) -> str:
+        """The last `max_chars` of a scan run's log, following NextOffset to the end (at most `max_pages` pages of
+        512 KB: a longer log keeps the tail of what was read)."""
+        tail, offset = "", 0
+        for _ in range(max_pages):
+            segment = self.get_data_quality_scan_run_log(data_quality_scan_run_id, offset)
+            tail = (tail + str(segment.get("Log") or ""))[-max_chars:]
+            next_offset = segment.get("NextOffset")
+            if next_offset is None or int(next_offset) < 0 or int(next_offset) <= offset:
+                break
+            offset = int(next_offset)
+        return tail
+
     # -- connection test ---------------------------------------------------------------------------------
 
     def test_connection(self) -> tuple[bool, str]:
-        """A real, cheap call (ListProjects, one row) proving endpoint, credentials and permission."""
+        """A real, cheap call (ListProjects, one row) proving endpoint, credentials and permission.
+
+        Its sentences say "this connection": Airflow's Test runs on a copy of the connection under a random id.
+        """
+        self.connection_phrase = "this connection"
         try:
             body = self.call("ListProjects", {"PageNumber": 1, "PageSize": 1})
         except Exception as err:
@@ -606,6 +696,30 @@ def _task_instance(body: dict[str, Any], *, task_instance_id: int) -> dict[str, 
             request_id=body.get("RequestId"),
         )
     return dict(instance)
+
+
+def _scan_run(body: dict[str, Any], *, run_id: int) -> dict[str, Any]:
+    """The run from a GetDataQualityScanRun body; a 200 without one means DataWorks does not know the id."""
+    run = body.get("DataQualityScanRun")
+    if not run:
+        raise DataWorksInstanceNotFoundError(
+            f"data-quality scan run {run_id} was not found (the response carried no DataQualityScanRun)",
+            action="GetDataQualityScanRun",
+            code="DataQualityScanRun.Missing",
+            status_code=200,
+            request_id=body.get("RequestId"),
+        )
+    return dict(run)
+
+
+def _run_id(body: dict[str, Any]) -> int:
+    """The id CreateDataQualityScanRun gave the new run."""
+    return int(body["Id"])
+
+
+def _log_segment(body: dict[str, Any]) -> dict[str, Any]:
+    """GetDataQualityScanRunLog's `LogSegment` (empty when DataWorks sent none)."""
+    return dict(body.get("LogSegment") or {})
 
 
 def _operation_id(body: dict[str, Any]) -> str:

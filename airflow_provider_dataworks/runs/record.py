@@ -15,8 +15,10 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: The task state store key of the record.
+#: The task state store key of the run operator's record.
 RECORD_KEY = "dataworks_workflow_run"
+#: The task state store key of the data-quality scan operator's record.
+SCAN_RUN_RECORD_KEY = "dataworks_data_quality_scan_run"
 #: Version of the record's layout; a record of another version is not read.
 RECORD_VERSION = 1
 
@@ -74,8 +76,9 @@ class RunLedger:
     """Reads and writes one task instance's `RunRecord` in the task state store; without a store (Airflow before
     3.3) or once the store failed, it keeps the record in memory only and says so."""
 
-    def __init__(self, store: Any | None) -> None:
+    def __init__(self, store: Any | None, key: str = RECORD_KEY) -> None:
         self._store = store
+        self._key = key
         self.record: RunRecord | None = None
 
     @property
@@ -88,7 +91,7 @@ class RunLedger:
         if self._store is None:
             return None
         try:
-            self.record = RunRecord.load(self._store.get(RECORD_KEY))
+            self.record = RunRecord.load(self._store.get(self._key))
         except Exception as err:
             self._give_up(f"Could not read the task state store ({err})")
         return self.record
@@ -130,7 +133,7 @@ class RunLedger:
         if self._store is None or self.record is None:
             return
         try:
-            self._store.set(RECORD_KEY, self.record.dump())
+            self._store.set(self._key, self.record.dump())
         except Exception as err:
             self._give_up(f"Could not write the task state store ({err})")
 

@@ -16,10 +16,12 @@ from airflow_provider_dataworks.dates import (
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
     DataWorksConfigError,
+    DataWorksDataQualityCheckFailed,
+    DataWorksInstanceNotFoundError,
     DataWorksTaskInstanceFailed,
     DataWorksWorkflowInstanceFailed,
 )
-from airflow_provider_dataworks.hooks.dataworks import DataWorksHook, positive_int
+from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.utils.compat import (
     AirflowSensorTimeout,
@@ -31,15 +33,17 @@ from airflow_provider_dataworks.utils.compat import (
 )
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
 from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
 from airflow_provider_dataworks.waits.failures import (
     FAILED_TASK_INSTANCES_XCOM_KEY,
     collect_failed_tasks,
     describe_failed_tasks,
     fetch_log_tail,
 )
-from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW, InstanceKind
+from airflow_provider_dataworks.waits.kinds import DATA_QUALITY, TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.lookup import check_instance_types
 from airflow_provider_dataworks.waits.outcome import FAILURE, TIMEOUT, WaitOutcome
+from airflow_provider_dataworks.waits.quality import finish_scan_run
 from airflow_provider_dataworks.waits.reachability import Reachability
 
 if TYPE_CHECKING:
@@ -83,6 +87,9 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         api_retry_delay: float = 2.0,
         **kwargs: Any,
     ) -> None:
+        timeout = kwargs.get("timeout", (kwargs.get("default_args") or {}).get("timeout"))
+        if timeout is not None:  # refused as the run operator refuses it, before Airflow's check (which allows 0)
+            kwargs["timeout"] = positive_seconds("timeout", timeout)
         super().__init__(poke_interval=check_poll_interval("poke_interval", poke_interval), **kwargs)
         self.by_instance_id = not is_blank(instance_id)
         if self.by_instance_id == (not is_blank(lookup_key)):
@@ -144,7 +151,10 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         """One API call: the instance by id, or the lookup's list answer (which carries the status)."""
         instance_id = self._known_instance_id()
         if instance_id is not None:
-            return self.kind.get(self.hook, instance_id)
+            try:
+                return self.kind.get(self.hook, instance_id)
+            except DataWorksInstanceNotFoundError as err:
+                raise self._blamed(err) from None
         lookup = self.lookup(context)
         instance = self.kind.find(self.hook, lookup)
         if instance is None:
@@ -153,6 +163,17 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         self._found_instance_id = int(instance["Id"])
         self.log.info("Found %s %s of %s.", self.kind.noun, self._found_instance_id, lookup.describe())
         return instance
+
+    def _blamed(self, err: DataWorksAPIError | DataWorksConfigError) -> DataWorksAPIError | DataWorksConfigError:
+        """`err`, unless it says that the instance id this task was given does not exist: then the error naming that
+        argument and the fix, which Airflow does not retry. An id a lookup found keeps `err` (a retry looks again)."""
+        if not (self.by_instance_id and isinstance(err, DataWorksInstanceNotFoundError)):
+            return err
+        fix = "check the id and the connection's region"
+        lookup_argument = getattr(self.kind, "lookup_argument", None)
+        fix += f", or wait by {lookup_argument} and data date instead." if lookup_argument else "."
+        instance_id = positive_int(self.kind.id_argument, getattr(self, self.kind.id_argument))
+        return self.given_id_not_found(err, self.kind.id_argument, instance_id, fix)
 
     def _check(self, context: Context) -> dict[str, Any] | None:
         """One poll: the finished instance (raising if it failed), or None while there is nothing final yet."""
@@ -237,7 +258,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         if self._known_instance_id() is None:
             self.lookup(context)  # a configuration error fails here, before Airflow's poke loop could skip it
         if not self.deferrable:
-            return super().execute(context)
+            return self._poke_loop(context)
         instance = self._check(context)
         if instance is not None:
             return instance
@@ -258,6 +279,17 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
             method_name="execute_complete",
             timeout=self.deferral_timeout(deadline),
         )
+
+    def _poke_loop(self, context: Context) -> Any:
+        """Airflow's poke loop, with `soft_fail` skipping only what it skips in deferrable mode: Airflow's loop skips
+        every `AirflowFailException`, which here is an error no wait can cure (a wrong id, an impossible argument)."""
+        try:
+            return super().execute(context)
+        except AirflowSkipException as skip:
+            error = skip.__cause__
+            if getattr(self, "never_fail", False) or not isinstance(error, DataWorksAPIError | DataWorksConfigError):
+                raise
+            raise error from None
 
     def waits_on(self) -> str | None:
         """The kind of instance waited for, naming the wait in the wait-duration metric."""
@@ -294,10 +326,12 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def _complete(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         if outcome.status == TIMEOUT:
+            waited = outcome.pending_ids or self._known_instance_id() or getattr(self, self.kind.lookup_argument)
             raise AirflowSensorTimeout(
-                f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks "
-                f"{self.kind.noun} {outcome.pending_ids or getattr(self, self.kind.lookup_argument)}."
+                f"Sensor {self.task_id!r} reached its {self.limits()} waiting for DataWorks {self.kind.noun} {waited}."
             )
+        if outcome.error is not None:
+            raise self._blamed(outcome.error)
         instance = self._result(context, outcome)
         self.log.info("DataWorks %s %s succeeded.", self.kind.noun, instance["Id"])
         return instance
@@ -313,7 +347,8 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
     ``failed_task_instances``; `soft_fail=True` skips instead. Poke, reschedule and
     deferrable modes behave the same, and each poke costs one API call once the instance is known.
 
-    :param workflow_instance_id: the instance to wait for.
+    :param workflow_instance_id: the instance to wait for (an id DataWorks does not know fails the task at once,
+        without retries: `DataWorksInstanceIdNotFoundError`).
     :param workflow_id: wait for this workflow's instance of the data date instead.
     :param biz_date: data date (``YYYY-MM-DD``, ``YYYYMMDD``, a date or datetime). Default: the day before the day,
         in DataWorks' time zone, on which the run's data interval ends (the instance due when the run is).
@@ -376,7 +411,8 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
     link; `soft_fail=True` skips instead. Poke, reschedule and deferrable modes behave the same, and each poke
     costs one API call.
 
-    :param task_instance_id: the node instance to wait for.
+    :param task_instance_id: the node instance to wait for (an id DataWorks does not know fails the task at once,
+        without retries: `DataWorksInstanceIdNotFoundError`).
     :param dataworks_task_id: the node (DataWorks task id) whose instance of the data date to wait for.
     :param biz_date: data date (``YYYY-MM-DD``, ``YYYYMMDD``, a date or datetime). Default: the day before the day,
         in DataWorks' time zone, on which the run's data interval ends.
@@ -427,3 +463,47 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
                 )
                 tails.append(tail)
         return "".join(f" Log tail:\n{tail}" for tail in tails)
+
+
+class DataWorksDataQualityScanRunSensor(DataWorksInstanceSensorBase):
+    """Gate on an existing DataWorks data-quality scan run (e.g. one DataWorks' scheduler started after a node).
+
+    ``Pass`` succeeds; ``Warn`` succeeds with a warning naming the warned rules (fails with ``fail_on_warn``);
+    ``Fail`` and ``Error`` fail the task with `DataWorksDataQualityCheckFailed`, naming the scan, the run, each
+    rule that did not pass with its check value and thresholds, and the tail of the run's log (`soft_fail=True`
+    skips instead). ``Running`` means keep waiting. XCom ``return_value``: the scan run dict with its ``Results``.
+    Poke, reschedule and deferrable modes behave the same, and each poke costs one API call.
+
+    :param data_quality_scan_run_id: the scan run to gate on.
+    :param fail_on_warn: fail the task when the run ends ``Warn``.
+    :param project_id: workspace id, for the console link (default: the connection's ``project_id`` extra).
+    :param dataworks_conn_id: the DataWorks connection.
+    :param deferrable: hand the wait to the triggerer (default: ``[operators] default_deferrable``).
+    :param api_retry_limit: hook retries of a transient API failure within one poll.
+    :param api_retry_delay: base seconds of the backoff between those retries.
+    """
+
+    template_fields = ("data_quality_scan_run_id", "project_id", "dataworks_conn_id")
+    operator_extra_links = (DataWorksConsoleLink(),)
+    ui_color = "#ff6a00"
+    kind = DATA_QUALITY
+    trigger_name = "DataWorksDataQualityScanRunTrigger"
+
+    def __init__(self, data_quality_scan_run_id: int | str, *, fail_on_warn: bool = False, **kwargs: Any) -> None:
+        if is_blank(data_quality_scan_run_id):
+            raise DataWorksConfigError(
+                f"{type(self).__name__} {kwargs.get('task_id')!r}: data_quality_scan_run_id is empty; give the id of "
+                "the scan run to gate on (if it is a template, check what it renders to)."
+            )
+        super().__init__(instance_id=data_quality_scan_run_id, lookup_key=None, **kwargs)
+        self.data_quality_scan_run_id = data_quality_scan_run_id
+        self.fail_on_warn = fail_on_warn
+
+    def _result(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
+        """The run, gated on its verdict; a failed gate fails the task, or skips it with `soft_fail`."""
+        try:
+            return finish_scan_run(self, outcome, fail_on_warn=self.fail_on_warn, run_id=self._known_instance_id())
+        except DataWorksDataQualityCheckFailed as err:
+            if self.soft_fail or getattr(self, "never_fail", False):
+                raise AirflowSkipException(f"Skipping due to soft_fail: {err}") from err
+            raise

@@ -17,7 +17,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.utils.quota import min_poll_interval
-from airflow_provider_dataworks.waits.kinds import TASK, WORKFLOW, InstanceKind
+from airflow_provider_dataworks.waits.kinds import DATA_QUALITY, TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.loop import find_instance_when_created, wait_for_instances
 from airflow_provider_dataworks.waits.outcome import TIMEOUT, WaitOutcome
 from airflow_provider_dataworks.waits.polling import SharedReader
@@ -311,6 +311,46 @@ class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
     ) -> None:
         super().__init__(
             task_instance_ids,
+            end_time,
+            lookup=lookup,
+            dataworks_conn_id=dataworks_conn_id,
+            poll_interval=poll_interval,
+            retry_limit=retry_limit,
+            retry_delay=retry_delay,
+            wait_started=wait_started,
+            reached=reached,
+        )
+
+
+class DataWorksDataQualityScanRunTrigger(DataWorksInstanceTrigger):
+    """Wait until a data-quality scan run reaches a verdict (Pass, Warn, Fail or Error), or until `end_time`.
+
+    DataWorks documents no call that stops a scan run, so a kill or the deadline leaves it running.
+
+    :param data_quality_scan_run_ids: the scan run to wait for (one id).
+    :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
+    :param dataworks_conn_id: connection to use (looked up off the event loop).
+    :param poll_interval: seconds between polls (raised to the floor, ``[dataworks] min_poll_interval``).
+    :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
+    :param reached: DataWorks answered the task before it deferred (see `DataWorksWorkflowInstanceTrigger`).
+    """
+
+    kind = DATA_QUALITY
+
+    def __init__(
+        self,
+        data_quality_scan_run_ids: list[int],
+        end_time: float,
+        lookup: dict[str, Any] | None = None,
+        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        poll_interval: float = 300.0,
+        retry_limit: int = 5,
+        retry_delay: float = 2.0,
+        wait_started: float | None = None,
+        reached: bool = True,
+    ) -> None:
+        super().__init__(
+            data_quality_scan_run_ids,
             end_time,
             lookup=lookup,
             dataworks_conn_id=dataworks_conn_id,

@@ -12,8 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
-from airflow_provider_dataworks.exceptions import DataWorksTaskInstanceFailed, DataWorksWorkflowInstanceFailed
-from airflow_provider_dataworks.status import TASK_INSTANCE, TRIGGER_READY, WORKFLOW_INSTANCE, StatusSet
+from airflow_provider_dataworks.exceptions import (
+    DataWorksConfigError,
+    DataWorksDataQualityCheckFailed,
+    DataWorksTaskInstanceFailed,
+    DataWorksWorkflowInstanceFailed,
+)
+from airflow_provider_dataworks.status import (
+    DATA_QUALITY_SCAN_RUN,
+    TASK_INSTANCE,
+    TRIGGER_READY,
+    WORKFLOW_INSTANCE,
+    StatusSet,
+)
 from airflow_provider_dataworks.waits.lookup import (
     InstanceLookup,
     TaskInstanceLookup,
@@ -192,8 +203,75 @@ class TriggerNodeInstanceKind(TaskInstanceKind):
     statuses = TRIGGER_READY
 
 
+#: Milliseconds of one day: scan runs share a poll per scan and creation day.
+DAY_MS = 86_400_000
+
+
+class DataQualityScanRunKind(InstanceKind):
+    """A data-quality scan run: one check of a table by a scan's rules (GetDataQualityScanRun,
+    ListDataQualityScanRuns); waited for by its id only, since the task that gates on it started it or was given it.
+
+    Its shared poll reads the runs of one scan created on one day (the list answer has no workspace environment or
+    data date), and the list items carry no per-rule results: the gate reads those with one Get at the end.
+    """
+
+    name = "data_quality"
+    statuses = DATA_QUALITY_SCAN_RUN
+    failure = DataWorksDataQualityCheckFailed
+    ids_kwarg = "data_quality_scan_run_ids"
+    batch_name = "data_quality_scan_runs"
+
+    @property
+    def id_argument(self) -> str:
+        return "data_quality_scan_run_id"
+
+    def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
+        return hook.get_data_quality_scan_run(instance_id)
+
+    async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
+        return await hook.aget_data_quality_scan_run(instance_id, deadline=deadline)
+
+    async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
+        return await hook.alist_data_quality_scan_runs(**filters)
+
+    def find(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
+        raise DataWorksConfigError("A data-quality scan run is waited for by its data_quality_scan_run_id only.")
+
+    async def afind(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
+        return self.find(hook, lookup)
+
+    def describe(self, instance: dict[str, Any], zone: tzinfo | None = None) -> str:
+        scan = instance.get("Scan") or {}
+        return (
+            f"data-quality scan run {instance.get('Id')} of scan {scan.get('Name')!r} ({scan.get('Id')}) status "
+            f"{instance.get('Status')}, created {format_epoch_ms(instance.get('CreateTime'), zone)}"
+        )
+
+    def group(self, conn_id: str, instance: dict[str, Any]) -> GroupKey | None:
+        """The scan and creation day of a run, from a Get answer (list items carry no `Scan`: None)."""
+        scan = instance.get("Scan") or {}
+        project_id, scan_id, created = scan.get("ProjectId"), scan.get("Id"), instance.get("CreateTime")
+        if project_id is None or scan_id is None or created is None:
+            return None
+        return (self.batch_name, conn_id, int(project_id), str(scan_id), int(created) // DAY_MS * DAY_MS)
+
+    async def fetch_batch(self, hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """One list call (all pages) of the scan's runs created that day, narrowed to `ids`."""
+        _, _, project_id, scan_id, day = key
+        found = await self.alist(
+            hook,
+            data_quality_scan_id=scan_id,
+            project_id=project_id,
+            create_time_from=day,
+            create_time_to=day + DAY_MS - 1,
+        )
+        wanted = {int(i) for i in ids}
+        return {int(i["Id"]): i for i in found if i.get("Id") is not None and int(i["Id"]) in wanted}
+
+
 WORKFLOW = WorkflowInstanceKind()
 TASK = TaskInstanceKind()
 TRIGGER_NODE = TriggerNodeInstanceKind()
+DATA_QUALITY = DataQualityScanRunKind()
 #: Every event key that names the ids a wait was for.
-IDS_KWARGS = tuple(dict.fromkeys(kind.ids_kwarg for kind in (WORKFLOW, TASK, TRIGGER_NODE)))
+IDS_KWARGS = tuple(dict.fromkeys(kind.ids_kwarg for kind in (WORKFLOW, TASK, TRIGGER_NODE, DATA_QUALITY)))

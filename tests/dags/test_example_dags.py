@@ -157,6 +157,26 @@ def test_trigger_node_example(deferrable, run_dag, examples_world, caplog, capsy
     assert "Pulled from XCom: DataWorks trigger node wait_for_airflow (21)" in logs
 
 
+@pytest.mark.parametrize("deferrable", [False, True], ids=["as_written", "deferrable"])
+def test_data_quality_example(deferrable, run_dag, examples_world, caplog, capsys):
+    emu = examples_world
+    now = datetime.now(UTC)
+    result = run_dag("example_dataworks_data_quality", configure=set_deferrable(deferrable))
+
+    assert result.state == "success", result
+    assert set(result.task_states.values()) == {"success"}, result.task_states
+    scan_run = result.xcom("check_orders")
+    assert (scan_run["Status"], [r["Status"] for r in scan_run["Results"]]) == ("Pass", ["Pass", "Pass"])
+    assert result.xcom("check_orders", key="data_quality_scan_run_id") == scan_run["Id"]
+    (create,) = emu.calls("CreateDataQualityScanRun")
+    midnight = datetime.combine(data_date_of_daily_run(now), datetime.min.time(), tzinfo=SHANGHAI)
+    trigger_time = str(int(midnight.timestamp() * 1000))
+    assert json.loads(create.params["Parameters"]) == [{"Name": "triggerTime", "Value": trigger_time}]
+    assert result.xcom("check_scheduled_scan")["Id"] == 5001
+    assert result.xcom("publish") == scan_run["Id"]
+    assert f"Publishing: scan run {scan_run['Id']} ended Pass" in logs_of(capsys, caplog)
+
+
 @pytest.mark.skipif(not AIRFLOW_3, reason="event-driven scheduling (AssetWatcher) needs Airflow 3")
 def test_asset_watcher_example_runs_by_hand(run_dag, examples_world):
     # Started by hand (as `airflow dags test` does) the run has no asset event: the task reads none.
