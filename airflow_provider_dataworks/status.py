@@ -29,6 +29,9 @@ class WorkflowInstanceStatus(StrEnum):
         return value in cls._value2member_map_
 
 
+#: DataWorks' environments of a workspace (`EnvType`, `ProjectEnv`): production and development.
+ENV_TYPES = ("Prod", "Dev")
+
 #: Values of `WorkflowInstance.Type`: scheduled (`Normal`), backfill (`SupplementData`), manual and others.
 INSTANCE_TYPES = ("Normal", "Manual", "SmokeTest", "SupplementData", "ManualWorkflow", "TriggerWorkflow")
 

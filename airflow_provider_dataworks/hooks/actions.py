@@ -86,12 +86,12 @@ def api_method(
 
     @functools.wraps(build)
     def blocking(hook: Any, *args: P.args, **kwargs: P.kwargs) -> T:
-        return cast("T", hook.run(build(hook, *args, **kwargs)))
+        return cast("T", hook.send(build(hook, *args, **kwargs)))
 
     @functools.wraps(build)
     async def awaitable(hook: Any, *args: P.args, **kwargs: P.kwargs) -> T:
         await hook.aget_conn()
-        return cast("T", await hook.arun(build(hook, *args, **kwargs)))
+        return cast("T", await hook.asend(build(hook, *args, **kwargs)))
 
     owner = build.__qualname__.removesuffix(build.__name__)
     blocking.__name__, blocking.__qualname__ = name, owner + name

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_dataworks import __version__
 from airflow_provider_dataworks.dates import DEFAULT_TIMEZONE, dataworks_zone
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
+from airflow_provider_dataworks.status import ENV_TYPES
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 AUTH_TYPES = ("access_key", "sts", "ram_role_arn", "ecs_ram_role", "oidc_role_arn", "default")
 NETWORKS = ("public", "vpc")
 PROTOCOLS = ("https", "http")
-ENV_TYPES = ("Prod", "Dev")
 DEFAULT_CONSOLE_URL = "https://dataworks.data.aliyun.com/{region}/ops?defaultProjectId={project_id}&env={env}"
 DEFAULT_ROLE_SESSION_NAME = "airflow-dataworks"
 

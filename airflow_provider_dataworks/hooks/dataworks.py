@@ -24,10 +24,11 @@ from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
 from airflow_provider_dataworks.hooks.pool import run_blocking
 from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_retryable
+from airflow_provider_dataworks.status import ENV_TYPES
 from airflow_provider_dataworks.utils.compat import BaseHook
 from airflow_provider_dataworks.utils.fanout import FanOut
 from airflow_provider_dataworks.utils.metrics import count_api_call
-from airflow_provider_dataworks.utils.validation import positive_int
+from airflow_provider_dataworks.utils.validation import env_type_or_none, positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -219,9 +220,9 @@ class DataWorksHook(BaseHook):
 
     def env_type_or_default(self, env_type: str | None) -> str:
         """The given environment (Prod or Dev), else the connection's `env_type` extra."""
-        value = env_type or self.settings.env_type
-        if value not in ("Prod", "Dev"):
-            raise DataWorksConfigError(f"env_type must be 'Prod' or 'Dev', not {value!r}.")
+        value = env_type_or_none(env_type or self.settings.env_type)
+        if value is None:
+            raise DataWorksConfigError(f"env_type must be {' or '.join(ENV_TYPES)}, not empty.")
         return value
 
     def biz_date_ms(self, value: Any) -> int:
@@ -288,8 +289,8 @@ class DataWorksHook(BaseHook):
                 body = await run_blocking(self._call_once, action, params)
         return body
 
-    def run(self, request: ApiRequest[T]) -> T:
-        """Send a request: one call, or every page of a list action (blocking: for workers)."""
+    def send(self, request: ApiRequest[T]) -> T:
+        """Send an API request: one call, or every page of a list action (blocking: for workers)."""
         if request.items_key is None:
             return request.read(self.call(request.action, request.params, **_retry_options(request)))
         pages = Pages(request)
@@ -297,8 +298,8 @@ class DataWorksHook(BaseHook):
             pages.add(self.call(request.action, params, **_retry_options(request)))
         return cast("T", pages.items)
 
-    async def arun(self, request: ApiRequest[T]) -> T:
-        """`run` without blocking the event loop (for triggers)."""
+    async def asend(self, request: ApiRequest[T]) -> T:
+        """`send` without blocking the event loop (for triggers)."""
         if request.items_key is None:
             return request.read(await self.acall(request.action, request.params, **_retry_options(request)))
         pages = Pages(request)

@@ -194,7 +194,7 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
 
     :param workflow_instance_ids: instances to wait for; empty when `lookup` finds the instance.
     :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
-    :param lookup: an `InstanceLookup` as a dict (workflow, data date, types, scheduling time) to wait first
+    :param lookup: a `WorkflowInstanceLookup` as a dict (workflow, data date, types, scheduling time) to wait first
         for the instance it names to exist.
     :param dataworks_conn_id: connection to use (looked up off the event loop).
     :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,

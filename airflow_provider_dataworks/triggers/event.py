@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.utils.quota import check_poll_interval
+from airflow_provider_dataworks.utils.validation import env_type_or_none
 from airflow_provider_dataworks.waits.watching import (
     Snapshot,
     WatchSpec,
@@ -80,9 +81,7 @@ class DataWorksWorkflowInstanceEventTrigger(BaseEventTrigger):
         super().__init__()
         self.spec = WatchSpec.build(workflow_ids, statuses, instance_types)
         self.project_id = None if project_id in (None, "") else str(project_id)
-        if env_type not in (None, "", "Prod", "Dev"):
-            raise DataWorksConfigError(f"env_type must be 'Prod' or 'Dev', not {env_type!r}.")
-        self.env_type = env_type or None
+        self.env_type = env_type_or_none(env_type)
         self.dataworks_conn_id = dataworks_conn_id
         if isinstance(poll_interval, bool) or not isinstance(poll_interval, (int, float)) or poll_interval <= 0:
             raise DataWorksConfigError(

@@ -18,7 +18,13 @@ from airflow_provider_dataworks.exceptions import DataWorksConfigError
 from airflow_provider_dataworks.utils.compat import conf
 
 if TYPE_CHECKING:
-    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+    from typing import Protocol
+
+    class CountsApiCalls(Protocol):
+        """What counts the API calls it made (a hook)."""
+
+        api_calls: int
+
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +114,6 @@ def warn_if_over_daily_quota(field: str, interval: float, *, timeout: float | No
     )
 
 
-def log_api_calls(logger: Any, who: str, hook: DataWorksHook | None) -> None:
+def log_api_calls(logger: Any, who: str, hook: CountsApiCalls | None) -> None:
     """Log the DataWorks API calls (attempts, retries included) `who` spent: every task and trigger does at its end."""
     logger.info("%s spent %d DataWorks API call(s).", who, hook.api_calls if hook is not None else 0)

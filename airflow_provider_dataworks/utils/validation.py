@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
+from airflow_provider_dataworks.status import ENV_TYPES
 
 
 def positive_int(name: str, value: Any) -> int:
@@ -32,3 +33,12 @@ def positive_seconds(name: str, value: float | timedelta) -> float:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < math.inf:
         raise DataWorksConfigError(f"{name} must be a positive number of seconds or a timedelta, not {value!r}.")
     return float(seconds)
+
+
+def env_type_or_none(value: Any) -> str | None:
+    """`Prod` or `Dev`, or None when left blank (the connection's `env_type` extra then applies)."""
+    if value in (None, ""):
+        return None
+    if value not in ENV_TYPES:
+        raise DataWorksConfigError(f"env_type must be {' or '.join(repr(e) for e in ENV_TYPES)}, not {value!r}.")
+    return str(value)

@@ -9,7 +9,7 @@ poller are written once against `InstanceKind`; a new kind of instance is one ne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from airflow_provider_dataworks.dates import format_biz_date, format_epoch_ms
 from airflow_provider_dataworks.exceptions import (
@@ -26,12 +26,12 @@ from airflow_provider_dataworks.status import (
     StatusSet,
 )
 from airflow_provider_dataworks.waits.lookup import (
-    InstanceLookup,
     TaskInstanceLookup,
-    afind_instance,
+    WorkflowInstanceLookup,
     afind_task_instance,
-    find_instance,
+    afind_workflow_instance,
     find_task_instance,
+    find_workflow_instance,
 )
 
 if TYPE_CHECKING:
@@ -41,8 +41,18 @@ if TYPE_CHECKING:
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.waits.lookup import _Lookup
 
-#: The group a shared poll reads together: (list call, connection id, workspace id, environment, BizDate ms).
-GroupKey = tuple[str, str, int, str, int]
+
+class GroupKey(NamedTuple):
+    """The group a shared poll reads together with one list call."""
+
+    #: The kind's list call (`batch_name`).
+    batch: str
+    conn_id: str
+    project_id: int
+    #: The environment (workflow and node instances), or the scan id (data-quality scan runs).
+    scope: str
+    #: The BizDate (instances), or the creation day (scan runs), epoch ms.
+    day_ms: int
 
 
 class InstanceKind:
@@ -111,12 +121,11 @@ class InstanceKind:
         )
         if project_id is None or not env_type or biz_date is None:
             return None
-        return (self.batch_name, conn_id, int(project_id), str(env_type), int(biz_date))
+        return GroupKey(self.batch_name, conn_id, int(project_id), str(env_type), int(biz_date))
 
     async def fetch_batch(self, hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """One list call of a group's workspace, environment and data date, narrowed to `ids` (one page)."""
-        _, _, project_id, env_type, biz_date = key
-        found = await self.alist(hook, biz_date=biz_date, project_id=project_id, env_type=env_type, ids=ids)
+        found = await self.alist(hook, biz_date=key.day_ms, project_id=key.project_id, env_type=key.scope, ids=ids)
         return {int(i["Id"]): i for i in found if i.get("Id") is not None}
 
     def __repr__(self) -> str:
@@ -131,7 +140,7 @@ class WorkflowInstanceKind(InstanceKind):
     failure = DataWorksWorkflowInstanceFailed
     lookup_argument = "workflow_id"
     lookup_field = "workflow_id"
-    lookup_class = InstanceLookup
+    lookup_class = WorkflowInstanceLookup
     ids_kwarg = "workflow_instance_ids"
     batch_name = "workflow_instances"
     env_field = "EnvType"
@@ -146,11 +155,11 @@ class WorkflowInstanceKind(InstanceKind):
     async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
         return await hook.alist_workflow_instances(**filters)
 
-    def find(self, hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
-        return find_instance(hook, lookup)
+    def find(self, hook: DataWorksHook, lookup: WorkflowInstanceLookup) -> dict[str, Any] | None:
+        return find_workflow_instance(hook, lookup)
 
-    async def afind(self, hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
-        return await afind_instance(hook, lookup)
+    async def afind(self, hook: DataWorksHook, lookup: WorkflowInstanceLookup) -> dict[str, Any] | None:
+        return await afind_workflow_instance(hook, lookup)
 
     def describe(self, instance: dict[str, Any], zone: tzinfo | None = None) -> str:
         return (
@@ -253,17 +262,16 @@ class DataQualityScanRunKind(InstanceKind):
         project_id, scan_id, created = scan.get("ProjectId"), scan.get("Id"), instance.get("CreateTime")
         if project_id is None or scan_id is None or created is None:
             return None
-        return (self.batch_name, conn_id, int(project_id), str(scan_id), int(created) // DAY_MS * DAY_MS)
+        return GroupKey(self.batch_name, conn_id, int(project_id), str(scan_id), int(created) // DAY_MS * DAY_MS)
 
     async def fetch_batch(self, hook: DataWorksHook, key: GroupKey, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """One list call (all pages) of the scan's runs created that day, narrowed to `ids`."""
-        _, _, project_id, scan_id, day = key
         found = await self.alist(
             hook,
-            data_quality_scan_id=scan_id,
-            project_id=project_id,
-            create_time_from=day,
-            create_time_to=day + DAY_MS - 1,
+            data_quality_scan_id=key.scope,
+            project_id=key.project_id,
+            create_time_from=key.day_ms,
+            create_time_to=key.day_ms + DAY_MS - 1,
         )
         wanted = {int(i) for i in ids}
         return {int(i["Id"]): i for i in found if i.get("Id") is not None and int(i["Id"]) in wanted}

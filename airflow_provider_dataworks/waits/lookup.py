@@ -88,7 +88,7 @@ class _Lookup:
 
 
 @dataclass(frozen=True, kw_only=True)
-class InstanceLookup(_Lookup):
+class WorkflowInstanceLookup(_Lookup):
     """A workflow's instance of a data date."""
 
     workflow_id: int
@@ -119,11 +119,11 @@ def check_instance_types(values: Any) -> tuple[str, ...]:
     return types
 
 
-def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
+def find_workflow_instance(hook: DataWorksHook, lookup: WorkflowInstanceLookup) -> dict[str, Any] | None:
     """The instance `lookup` names, with its current Status; None while DataWorks has not created it yet.
 
     One ListWorkflowInstances call; one ListTaskInstances more only when the scheduling time must decide.
-    Blocking (retries sleep inside the hook): for workers; triggers use `afind_instance`.
+    Blocking (retries sleep inside the hook): for workers; triggers use `afind_workflow_instance`.
     """
     candidates = _candidates(hook.list_workflow_instances(**_list_args(lookup)), lookup)
     if not candidates or not needs_trigger_times(candidates, lookup, "Type"):
@@ -132,8 +132,8 @@ def find_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any]
     return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
 
 
-async def afind_instance(hook: DataWorksHook, lookup: InstanceLookup) -> dict[str, Any] | None:
-    """Awaitable `find_instance`, for triggers: the same calls, each retry's backoff awaited on the loop."""
+async def afind_workflow_instance(hook: DataWorksHook, lookup: WorkflowInstanceLookup) -> dict[str, Any] | None:
+    """Awaitable `find_workflow_instance`, for triggers: the same calls, each retry's backoff awaited on the loop."""
     candidates = _candidates(await hook.alist_workflow_instances(**_list_args(lookup)), lookup)
     if not candidates or not needs_trigger_times(candidates, lookup, "Type"):
         return latest(candidates)
@@ -180,7 +180,7 @@ def _choose_task_instance(instances: Sequence[dict[str, Any]], lookup: TaskInsta
     return choose_by_scheduling_time(candidates, times, lookup)
 
 
-def _list_args(lookup: InstanceLookup) -> dict[str, Any]:
+def _list_args(lookup: WorkflowInstanceLookup) -> dict[str, Any]:
     return {
         "biz_date": lookup.biz_date,
         "project_id": lookup.project_id,
@@ -190,7 +190,7 @@ def _list_args(lookup: InstanceLookup) -> dict[str, Any]:
     }
 
 
-def _task_args(lookup: InstanceLookup) -> dict[str, Any]:
+def _task_args(lookup: WorkflowInstanceLookup) -> dict[str, Any]:
     return {
         "biz_date": lookup.biz_date,
         "workflow_id": lookup.workflow_id,
@@ -199,7 +199,7 @@ def _task_args(lookup: InstanceLookup) -> dict[str, Any]:
     }
 
 
-def _candidates(instances: Sequence[dict[str, Any]], lookup: InstanceLookup) -> list[dict[str, Any]]:
+def _candidates(instances: Sequence[dict[str, Any]], lookup: WorkflowInstanceLookup) -> list[dict[str, Any]]:
     return [
         i
         for i in instances
@@ -236,7 +236,9 @@ def latest(candidates: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def choose_by_scheduling_time(
-    candidates: Sequence[dict[str, Any]], trigger_times: dict[int, int], lookup: InstanceLookup | TaskInstanceLookup
+    candidates: Sequence[dict[str, Any]],
+    trigger_times: dict[int, int],
+    lookup: WorkflowInstanceLookup | TaskInstanceLookup,
 ) -> dict[str, Any] | None:
     """Pick the candidate scheduled at `scheduled_time` (else at the run's due time).
 

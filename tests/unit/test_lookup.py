@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
-from airflow_provider_dataworks.waits.lookup import InstanceLookup, afind_instance, check_instance_types, find_instance
+from airflow_provider_dataworks.waits.lookup import (
+    WorkflowInstanceLookup,
+    afind_workflow_instance,
+    check_instance_types,
+    find_workflow_instance,
+)
 
 BIZ = 1736870400000  # 2025-01-15 00:00 UTC+8
 HOUR = 3_600_000
@@ -44,26 +49,26 @@ class Hook:
         return self.list_task_instances(**kwargs)
 
 
-def lookup(**changes: Any) -> InstanceLookup:
+def lookup(**changes: Any) -> WorkflowInstanceLookup:
     values: dict[str, Any] = {"workflow_id": 501, "biz_date": BIZ, "project_id": 7, "env_type": "Prod"}
-    return InstanceLookup(**{**values, **changes})
+    return WorkflowInstanceLookup(**{**values, **changes})
 
 
 def test_daily_workflow_one_call_and_the_list_answer_carries_the_status() -> None:
     hook = Hook([wf(1)])
-    assert find_instance(hook, lookup(due_time=DAY_AFTER)) == wf(1)
+    assert find_workflow_instance(hook, lookup(due_time=DAY_AFTER)) == wf(1)
     assert [c[0] for c in hook.calls] == ["ListWorkflowInstances"]
     assert hook.calls[0][1]["instance_type"] == "Normal"
 
 
 def test_nothing_yet_is_none() -> None:
-    assert find_instance(Hook([]), lookup()) is None
+    assert find_workflow_instance(Hook([]), lookup()) is None
 
 
 def test_types_filter_on_the_client_too() -> None:
     hook = Hook([wf(1, "SupplementData"), wf(2, "Manual"), wf(3, "Normal", workflow_id=999)])
-    assert find_instance(hook, lookup()) is None
-    backfill = find_instance(hook, lookup(instance_types=("Normal", "SupplementData")))
+    assert find_workflow_instance(hook, lookup()) is None
+    backfill = find_workflow_instance(hook, lookup(instance_types=("Normal", "SupplementData")))
     assert backfill is not None and backfill["Id"] == 1
     assert hook.calls[-1][1]["instance_type"] is None  # several types: List cannot filter by one
 
@@ -71,7 +76,7 @@ def test_types_filter_on_the_client_too() -> None:
 def test_hourly_workflow_is_chosen_by_the_runs_data_interval_end() -> None:
     hourly = {100 + h: DAY_AFTER + h * HOUR for h in range(6)}
     hook = Hook([wf(i) for i in hourly], hourly)
-    found = find_instance(hook, lookup(due_time=DAY_AFTER + 3 * HOUR))
+    found = find_workflow_instance(hook, lookup(due_time=DAY_AFTER + 3 * HOUR))
     assert found is not None and found["Id"] == 103
     assert [c[0] for c in hook.calls] == ["ListWorkflowInstances", "ListTaskInstances"]
     assert hook.calls[1][1]["workflow_id"] == 501 and hook.calls[1][1]["biz_date"] == BIZ
@@ -79,19 +84,19 @@ def test_hourly_workflow_is_chosen_by_the_runs_data_interval_end() -> None:
 
 def test_explicit_scheduled_time_wins_over_the_due_time_even_for_one_candidate() -> None:
     hook = Hook([wf(100)], {100: DAY_AFTER})
-    assert find_instance(hook, lookup(scheduled_time=DAY_AFTER, due_time=0)) == wf(100)
-    assert find_instance(hook, lookup(scheduled_time=DAY_AFTER + HOUR)) is None  # not created yet
+    assert find_workflow_instance(hook, lookup(scheduled_time=DAY_AFTER, due_time=0)) == wf(100)
+    assert find_workflow_instance(hook, lookup(scheduled_time=DAY_AFTER + HOUR)) is None  # not created yet
 
 
 def test_hour_not_created_yet_waits() -> None:
     hourly = {100 + h: DAY_AFTER + h * HOUR for h in range(3)}
-    assert find_instance(Hook([wf(i) for i in hourly], hourly), lookup(due_time=DAY_AFTER + 5 * HOUR)) is None
+    assert find_workflow_instance(Hook([wf(i) for i in hourly], hourly), lookup(due_time=DAY_AFTER + 5 * HOUR)) is None
 
 
 def test_ambiguous_choice_fails_naming_ids_and_times() -> None:
     hourly = {100: DAY_AFTER + 5 * 60_000, 101: DAY_AFTER + HOUR + 5 * 60_000}
     with pytest.raises(DataWorksConfigError) as raised:
-        find_instance(Hook([wf(100), wf(101)], hourly), lookup(due_time=DAY_AFTER))
+        find_workflow_instance(Hook([wf(100), wf(101)], hourly), lookup(due_time=DAY_AFTER))
     message = str(raised.value)
     assert "100 (scheduled 2025-01-16T00:05:00+08:00)" in message
     assert "101 (scheduled 2025-01-16T01:05:00+08:00)" in message
@@ -100,12 +105,12 @@ def test_ambiguous_choice_fails_naming_ids_and_times() -> None:
 
 def test_two_instances_at_the_same_time_fail() -> None:
     with pytest.raises(DataWorksConfigError, match="several share that time"):
-        find_instance(Hook([wf(1), wf(2)], {1: DAY_AFTER, 2: DAY_AFTER}), lookup(due_time=DAY_AFTER))
+        find_workflow_instance(Hook([wf(1), wf(2)], {1: DAY_AFTER, 2: DAY_AFTER}), lookup(due_time=DAY_AFTER))
 
 
 def test_lookup_round_trips_through_plain_values() -> None:
     original = lookup(instance_types=("Normal", "SupplementData"), scheduled_time=DAY_AFTER, due_time=DAY_AFTER)
-    assert InstanceLookup.from_dict(original.as_dict()) == original
+    assert WorkflowInstanceLookup.from_dict(original.as_dict()) == original
     assert original.as_dict()["instance_types"] == ["Normal", "SupplementData"]
 
 
@@ -120,13 +125,13 @@ async def test_the_async_lookup_makes_the_same_calls_and_choice() -> None:
     times = {1: DAY_AFTER, 2: DAY_AFTER + 3 * HOUR}
     blocking, awaiting = Hook([wf(1), wf(2)], times), Hook([wf(1), wf(2)], times)
     wanted = lookup(due_time=DAY_AFTER + 3 * HOUR)
-    assert await afind_instance(awaiting, wanted) == find_instance(blocking, wanted) == wf(2)
+    assert await afind_workflow_instance(awaiting, wanted) == find_workflow_instance(blocking, wanted) == wf(2)
     assert awaiting.calls == blocking.calls
 
 
 def test_messages_show_the_data_date_and_times_in_the_connections_time_zone() -> None:
     # 2025-01-15 00:00 in Asia/Shanghai is 2025-01-14 in UTC and in America/Los_Angeles
-    lookup = InstanceLookup(
+    lookup = WorkflowInstanceLookup(
         workflow_id=501,
         biz_date=1736870400000,
         project_id=100,
@@ -137,5 +142,6 @@ def test_messages_show_the_data_date_and_times_in_the_connections_time_zone() ->
     assert "data date 2025-01-14" in lookup.describe()
     assert "scheduled at 2025-01-14T08:00:00-08:00" in lookup.describe()
     assert (
-        "data date 2025-01-15" in InstanceLookup.from_dict({**lookup.as_dict(), "timezone": "Asia/Shanghai"}).describe()
+        "data date 2025-01-15"
+        in WorkflowInstanceLookup.from_dict({**lookup.as_dict(), "timezone": "Asia/Shanghai"}).describe()
     )

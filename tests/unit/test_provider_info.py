@@ -12,7 +12,8 @@ from airflow_harness import AIRFLOW_3
 
 import airflow_provider_dataworks
 from airflow_provider_dataworks import get_provider_info
-from airflow_provider_dataworks.hooks.connection import AUTH_TYPES, ENV_TYPES, NETWORKS, PROTOCOLS
+from airflow_provider_dataworks.hooks.connection import AUTH_TYPES, NETWORKS, PROTOCOLS
+from airflow_provider_dataworks.status import ENV_TYPES
 
 EXTRAS = (  # the form's order: the most used first
     "region_id",

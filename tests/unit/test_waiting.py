@@ -14,7 +14,7 @@ from airflow_provider_dataworks import status
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
 from airflow_provider_dataworks.waits import loop as waiting
 from airflow_provider_dataworks.waits.kinds import WORKFLOW
-from airflow_provider_dataworks.waits.lookup import InstanceLookup
+from airflow_provider_dataworks.waits.lookup import WorkflowInstanceLookup
 from airflow_provider_dataworks.waits.loop import (
     aligned_delay,
     find_instance_when_created,
@@ -241,7 +241,7 @@ async def test_events_are_json_serialisable(clock: Clock) -> None:
 
 # -- find_instance_when_created ---------------------------------------------------------------------------
 
-LOOKUP = InstanceLookup(workflow_id=55, biz_date=BIZ_DATE, project_id=4242, env_type="Prod")
+LOOKUP = WorkflowInstanceLookup(workflow_id=55, biz_date=BIZ_DATE, project_id=4242, env_type="Prod")
 
 
 class ListingHook:
