@@ -69,6 +69,9 @@ class InstanceKind:
     lookup_class: ClassVar[type[_Lookup]]
     #: The trigger kwarg (and event key) holding the ids waited for.
     ids_kwarg: ClassVar[str]
+    #: The hook methods (blocking; the awaitable twin is `a` + the name) that read one by id, and list many.
+    get_method: ClassVar[str]
+    list_method: ClassVar[str]
     #: The shared poll's list call, and the answer fields that place an instance in its group.
     batch_name: ClassVar[str]
     env_field: ClassVar[str]
@@ -90,23 +93,26 @@ class InstanceKind:
 
     def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
         """One instance by id (one Get call), blocking: for workers."""
-        raise NotImplementedError
+        instance: dict[str, Any] = getattr(hook, self.get_method)(instance_id)
+        return instance
 
     async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
         """One instance by id, awaitable: a wait's own per-poll read."""
-        raise NotImplementedError
+        instance: dict[str, Any] = await getattr(hook, f"a{self.get_method}")(instance_id, deadline=deadline)
+        return instance
 
     async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
         """The list call of the shared poll (workspace, environment, data date and `ids`)."""
-        raise NotImplementedError
+        found: list[dict[str, Any]] = await getattr(hook, f"a{self.list_method}")(**filters)
+        return found
 
     def find(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
         """The instance `lookup` names, with its status, or None while DataWorks has not created it (blocking)."""
-        raise NotImplementedError
+        raise DataWorksConfigError(f"A {self.noun} is waited for by its {self.id_argument} only.")
 
     async def afind(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
         """`find` for triggers: each call's retries await their backoff on the loop."""
-        raise NotImplementedError
+        return self.find(hook, lookup)
 
     def describe(self, instance: dict[str, Any], zone: tzinfo | None = None) -> str:
         """One line naming an instance for logs and messages (dates in DataWorks' `zone`)."""
@@ -142,18 +148,11 @@ class WorkflowInstanceKind(InstanceKind):
     lookup_field = "workflow_id"
     lookup_class = WorkflowInstanceLookup
     ids_kwarg = "workflow_instance_ids"
+    get_method = "get_workflow_instance"
+    list_method = "list_workflow_instances"
     batch_name = "workflow_instances"
     env_field = "EnvType"
     date_field = "BizDate"
-
-    def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
-        return hook.get_workflow_instance(instance_id)
-
-    async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
-        return await hook.aget_workflow_instance(instance_id, deadline=deadline)
-
-    async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
-        return await hook.alist_workflow_instances(**filters)
 
     def find(self, hook: DataWorksHook, lookup: WorkflowInstanceLookup) -> dict[str, Any] | None:
         return find_workflow_instance(hook, lookup)
@@ -178,18 +177,11 @@ class TaskInstanceKind(InstanceKind):
     lookup_field = "task_id"
     lookup_class = TaskInstanceLookup
     ids_kwarg = "task_instance_ids"
+    get_method = "get_task_instance"
+    list_method = "list_task_instances"
     batch_name = "task_instances"
     env_field = "ProjectEnv"
     date_field = "Bizdate"
-
-    def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
-        return hook.get_task_instance(instance_id)
-
-    async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
-        return await hook.aget_task_instance(instance_id, deadline=deadline)
-
-    async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
-        return await hook.alist_task_instances(**filters)
 
     def find(self, hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
         return find_task_instance(hook, lookup)
@@ -228,26 +220,13 @@ class DataQualityScanRunKind(InstanceKind):
     statuses = DATA_QUALITY_SCAN_RUN
     failure = DataWorksDataQualityCheckFailed
     ids_kwarg = "data_quality_scan_run_ids"
+    get_method = "get_data_quality_scan_run"
+    list_method = "list_data_quality_scan_runs"
     batch_name = "data_quality_scan_runs"
 
     @property
     def id_argument(self) -> str:
         return "data_quality_scan_run_id"
-
-    def get(self, hook: DataWorksHook, instance_id: int) -> dict[str, Any]:
-        return hook.get_data_quality_scan_run(instance_id)
-
-    async def aget(self, hook: DataWorksHook, instance_id: int, deadline: float) -> dict[str, Any]:
-        return await hook.aget_data_quality_scan_run(instance_id, deadline=deadline)
-
-    async def alist(self, hook: DataWorksHook, **filters: Any) -> list[dict[str, Any]]:
-        return await hook.alist_data_quality_scan_runs(**filters)
-
-    def find(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
-        raise DataWorksConfigError("A data-quality scan run is waited for by its data_quality_scan_run_id only.")
-
-    async def afind(self, hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
-        return self.find(hook, lookup)
 
     def describe(self, instance: dict[str, Any], zone: tzinfo | None = None) -> str:
         scan = instance.get("Scan") or {}

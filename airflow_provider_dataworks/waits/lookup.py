@@ -18,7 +18,7 @@ from airflow_provider_dataworks.exceptions import DataWorksConfigError
 from airflow_provider_dataworks.status import INSTANCE_TYPES
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Callable, Generator, Sequence
     from datetime import tzinfo
 
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
@@ -119,41 +119,68 @@ def check_instance_types(values: Any) -> tuple[str, ...]:
     return types
 
 
-def find_workflow_instance(hook: DataWorksHook, lookup: WorkflowInstanceLookup) -> dict[str, Any] | None:
+def twins(
+    plan: Callable[[Any], Generator[tuple[str, dict[str, Any]], Any, dict[str, Any] | None]],
+) -> tuple[
+    Callable[[DataWorksHook, Any], dict[str, Any] | None],
+    Callable[[DataWorksHook, Any], Awaitable[dict[str, Any] | None]],
+]:
+    """A blocking finder (for workers) and its awaitable twin (for triggers, every call's backoff awaited) from one
+    plan, so the two can never make different calls. A plan yields (hook method, keyword arguments) for each API
+    call it needs, receives each answer, and returns the instance found (or None)."""
+
+    def find(hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
+        steps = plan(lookup)
+        try:
+            method, kwargs = next(steps)
+            while True:
+                method, kwargs = steps.send(getattr(hook, method)(**kwargs))
+        except StopIteration as done:
+            found: dict[str, Any] | None = done.value
+            return found
+
+    async def afind(hook: DataWorksHook, lookup: Any) -> dict[str, Any] | None:
+        steps = plan(lookup)
+        try:
+            method, kwargs = next(steps)
+            while True:
+                method, kwargs = steps.send(await getattr(hook, f"a{method}")(**kwargs))
+        except StopIteration as done:
+            found: dict[str, Any] | None = done.value
+            return found
+
+    find.__doc__ = plan.__doc__
+    afind.__doc__ = f"Awaitable twin, for triggers: the same calls.\n\n{plan.__doc__}"
+    return find, afind
+
+
+def _find_workflow_instance(
+    lookup: WorkflowInstanceLookup,
+) -> Generator[tuple[str, dict[str, Any]], Any, dict[str, Any] | None]:
     """The instance `lookup` names, with its current Status; None while DataWorks has not created it yet.
 
     One ListWorkflowInstances call; one ListTaskInstances more only when the scheduling time must decide.
-    Blocking (retries sleep inside the hook): for workers; triggers use `afind_workflow_instance`.
     """
-    candidates = _candidates(hook.list_workflow_instances(**_list_args(lookup)), lookup)
+    candidates = _candidates((yield "list_workflow_instances", _list_args(lookup)), lookup)
     if not candidates or not needs_trigger_times(candidates, lookup, "Type"):
         return latest(candidates)
-    tasks = hook.list_task_instances(**_task_args(lookup))
+    tasks = yield "list_task_instances", _task_args(lookup)
     return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
 
 
-async def afind_workflow_instance(hook: DataWorksHook, lookup: WorkflowInstanceLookup) -> dict[str, Any] | None:
-    """Awaitable `find_workflow_instance`, for triggers: the same calls, each retry's backoff awaited on the loop."""
-    candidates = _candidates(await hook.alist_workflow_instances(**_list_args(lookup)), lookup)
-    if not candidates or not needs_trigger_times(candidates, lookup, "Type"):
-        return latest(candidates)
-    tasks = await hook.alist_task_instances(**_task_args(lookup))
-    return choose_by_scheduling_time(candidates, _trigger_times(tasks), lookup)
-
-
-def find_task_instance(hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
+def _find_task_instance(
+    lookup: TaskInstanceLookup,
+) -> Generator[tuple[str, dict[str, Any]], Any, dict[str, Any] | None]:
     """The node instance `lookup` names, with its current Status; None while DataWorks has not created it yet.
 
     One ListTaskInstances call (its answer carries each instance's TriggerTime, which decides among several
-    instances of an hourly or minute node). Blocking (retries sleep inside the hook): for workers; triggers use
-    `afind_task_instance`.
+    instances of an hourly or minute node).
     """
-    return _choose_task_instance(hook.list_task_instances(**_node_args(lookup)), lookup)
+    return _choose_task_instance((yield "list_task_instances", _node_args(lookup)), lookup)
 
 
-async def afind_task_instance(hook: DataWorksHook, lookup: TaskInstanceLookup) -> dict[str, Any] | None:
-    """Awaitable `find_task_instance`, for triggers: the same call, each retry's backoff awaited on the loop."""
-    return _choose_task_instance(await hook.alist_task_instances(**_node_args(lookup)), lookup)
+find_workflow_instance, afind_workflow_instance = twins(_find_workflow_instance)
+find_task_instance, afind_task_instance = twins(_find_task_instance)
 
 
 def _node_args(lookup: TaskInstanceLookup) -> dict[str, Any]:
