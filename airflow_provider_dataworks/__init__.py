@@ -191,7 +191,12 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": _INTEGRATION,
-                "python-modules": [f"{_MODULE}.triggers.dataworks", f"{_MODULE}.triggers.trigger_node"],
+                "python-modules": [
+                    f"{_MODULE}.triggers.dataworks",
+                    f"{_MODULE}.triggers.trigger_node",
+                    # Airflow 3 only, for AssetWatchers (Airflow lists these modules; it does not import them).
+                    f"{_MODULE}.triggers.event",
+                ],
             }
         ],
         "connection-types": [

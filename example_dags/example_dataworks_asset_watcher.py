@@ -19,7 +19,7 @@ from typing import Any
 from airflow.sdk import DAG, Asset, AssetWatcher, task
 
 # [START howto_import_trigger_dataworks_event]
-from airflow_provider_dataworks.triggers.dataworks import DataWorksWorkflowInstanceEventTrigger
+from airflow_provider_dataworks.triggers.event import DataWorksWorkflowInstanceEventTrigger
 
 # [END howto_import_trigger_dataworks_event]
 

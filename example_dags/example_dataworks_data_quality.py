@@ -5,7 +5,7 @@ ratio, freshness, each with warn and fail thresholds) and gates on its verdict: 
 a warning naming the warned rules (or fails with `fail_on_warn=True`), `Fail` and `Error` fail the task naming
 each broken rule with its check value and threshold. `DataWorksDataQualityScanRunSensor` gates on a scan run that
 already exists, e.g. one DataWorks' own scheduler started after a node. As written it runs against the emulator's
-bundled world (`dataworks-emulator --scenario examples`), where workflow 501, scan 301 and scan run 5001 exist.
+bundled world (`dataworks-emulator --scenario examples`), where workflow 501, scan 301 and scan run 3001 exist.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ with DAG(
     params={
         "workflow_id": Param(501, type="integer", description="DataWorks workflow that loads the table"),
         "data_quality_scan_id": Param(301, type="integer", description="DataWorks data-quality scan of the table"),
-        "data_quality_scan_run_id": Param(5001, type="integer", description="a scan run DataWorks started"),
+        "data_quality_scan_run_id": Param(3001, type="integer", description="a scan run DataWorks started"),
     },
     tags=["dataworks", "example"],
 ) as dag:

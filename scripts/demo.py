@@ -98,8 +98,7 @@ def show_event_driven_run(emulator: DataWorksEmulator, migrated: Path) -> bool:
     except ImportError as err:
         banner(f"Event-driven scheduling skipped: {err}")
         return True
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from asset_watcher_run import AirflowProcesses
+    from asset_watcher_run import AirflowProcesses  # this script's sibling: its folder is first on sys.path
 
     banner("Event-driven scheduling: dag-processor, triggerer and scheduler on example_dataworks_asset_watcher")
     home = AIRFLOW_HOME / "asset-watcher"

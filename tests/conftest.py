@@ -5,7 +5,9 @@ imports ``airflow`` (Airflow reads its configuration once, at import time). Noth
 imports Airflow, so unit tests that never touch the metadata database pay neither for the
 Airflow import nor for a database migration.
 
-DAG-run tests request the ``run_dag`` fixture (or ``airflow_db``); see ``airflow_harness.py``.
+DAG-run tests request the ``run_dag`` fixture (or ``airflow_db``); see ``airflow_harness.py``. The helper modules
+beside this file (``airflow_harness``, ``airflow_compat``, ...) and the scripts in ``scripts/`` import by name:
+pyproject's ``[tool.pytest.ini_options] pythonpath`` puts their folders on ``sys.path``.
 """
 
 from __future__ import annotations
@@ -62,10 +64,6 @@ for _key, _value in {
     "AIRFLOW__DATAWORKS__MIN_POLL_INTERVAL": "0",
 }.items():
     os.environ.setdefault(_key, _value)
-
-# ``import airflow_harness`` must work whether or not tests/ becomes a package later.
-if str(TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR))
 
 
 def pytest_configure(config: pytest.Config) -> None:

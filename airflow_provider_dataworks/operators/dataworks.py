@@ -393,12 +393,3 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         ids = starter.kill() if starter is not None else self.workflow_instance_ids
         self._stopped_on_kill.update(ids)
         self._stop_quietly(ids, "the task was killed", deadline=time.time() + KILL_STOP_SECONDS)
-
-
-def __getattr__(name: str) -> Any:
-    """`DataWorksTriggerNodeOperator` from its own module, on first use, next to the other operators."""
-    if name == "DataWorksTriggerNodeOperator":
-        from airflow_provider_dataworks.operators.trigger_node import DataWorksTriggerNodeOperator
-
-        return DataWorksTriggerNodeOperator
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

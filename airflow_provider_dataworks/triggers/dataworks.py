@@ -360,12 +360,3 @@ class DataWorksDataQualityScanRunTrigger(DataWorksInstanceTrigger):
             wait_started=wait_started,
             reached=reached,
         )
-
-
-def __getattr__(name: str) -> Any:
-    """`DataWorksWorkflowInstanceEventTrigger` on first use, so importing this module never loads BaseEventTrigger."""
-    if name == "DataWorksWorkflowInstanceEventTrigger":
-        from airflow_provider_dataworks.triggers.event import DataWorksWorkflowInstanceEventTrigger
-
-        return DataWorksWorkflowInstanceEventTrigger
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,16 +7,13 @@ the instance in the event's extra. Bounded in time; the processes are stopped wh
 from __future__ import annotations
 
 import shutil
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 pytest.importorskip("airflow_provider_dataworks.triggers.event", exc_type=ImportError)  # Airflow 2: skipped
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from asset_watcher_run import AirflowProcesses
 
 pytestmark = pytest.mark.timeout(300)

@@ -172,7 +172,7 @@ def test_data_quality_example(deferrable, run_dag, examples_world, caplog, capsy
     midnight = datetime.combine(data_date_of_daily_run(now), datetime.min.time(), tzinfo=SHANGHAI)
     trigger_time = str(int(midnight.timestamp() * 1000))
     assert json.loads(create.params["Parameters"]) == [{"Name": "triggerTime", "Value": trigger_time}]
-    assert result.xcom("check_scheduled_scan")["Id"] == 5001
+    assert result.xcom("check_scheduled_scan")["Id"] == 3001
     assert result.xcom("publish") == scan_run["Id"]
     assert f"Publishing: scan run {scan_run['Id']} ended Pass" in logs_of(capsys, caplog)
 
@@ -268,6 +268,8 @@ def test_example_dags_start_in_the_past_and_default_to_ids_of_the_bundled_world(
         | {i["workflow_id"] for i in world["workflow_instances"]}
         | {w["workflow_id"] for w in world["scheduled_workflows"]}
         | {t["task_id"] for w in world["scheduled_workflows"] for t in w["tasks"]}
+        | {s["id"] for s in world["data_quality_scans"]}
+        | {r["id"] for r in world["data_quality_scan_runs"]}
     )
     for path in EXAMPLE_FILES:
         text = path.read_text()

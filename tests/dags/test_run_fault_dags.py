@@ -25,7 +25,8 @@ def test_a_dropped_create_answer_gives_one_run(deferrable, run_dag, emu, record_
     emu.inject_fault("CreateWorkflowInstances", "drop")
 
     def configure(dag) -> None:
-        set_deferrable(deferrable)(dag)
+        if deferrable:
+            set_deferrable(True)(dag)
         dag.get_task("run_workflow").creation_timeout = CREATION_WINDOW  # 3 times the emulator's creation delay
 
     result = run_dag("example_dataworks_run_workflow", configure=configure)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -19,8 +18,6 @@ from uuid import UUID
 import psutil
 import pytest
 from airflow_harness import AIRFLOW_3
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from asset_watcher_run import AirflowProcesses
 
 if TYPE_CHECKING:

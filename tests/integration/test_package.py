@@ -1,7 +1,8 @@
 """The release check of both distributions, the provider and the emulator: sdist and wheel build, carry the
-Apache-2.0 LICENSE and its metadata, pass `twine check`, the provider wheel carries only the emulator's import shim,
-and the two wheels, installed into a clean environment next to Airflow, import every public class, register with
-`airflow providers list`, declare their settings to `airflow config` and serve the emulator command.
+Apache-2.0 LICENSE and its metadata, pass `twine check`, the provider's artifacts carry nothing of the emulator (its
+sdist carries the emulator's package and tests), the provider wheel works alone, and the two wheels, installed into a
+clean environment next to Airflow, import every public class from its one path, register with `airflow providers
+list`, declare their settings to `airflow config` and serve the emulator command.
 
 The wheels go into a fresh virtualenv (stdlib venv, pip from ensurepip, no downloads) that sees this test run's
 Airflow and dependencies through a path file, so the check runs next to whichever Airflow line runs the suite.
@@ -25,13 +26,13 @@ from airflow_harness import AIRFLOW_3
 
 import airflow_provider_dataworks
 import dataworks_emulator
-from airflow_provider_dataworks.emulator import NOT_INSTALLED
 
 pytestmark = pytest.mark.timeout(300)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VERSION = airflow_provider_dataworks.__version__
 EMULATOR_VERSION = dataworks_emulator.__version__
+INFO = airflow_provider_dataworks.get_provider_info()
 EMULATOR_DIST_INFO = f"dataworks_emulator-{EMULATOR_VERSION}.dist-info"
 PROVIDER_DIST_INFO = f"airflow_provider_dataworks-{VERSION}.dist-info"
 LICENSE = REPO_ROOT / "LICENSE"
@@ -129,18 +130,29 @@ def test_wheel_holds_the_package_data_and_entry_points(dist: Path) -> None:
     assert "Requires-Dist: dataworks-emulator; extra == 'emulator'" in metadata
 
 
-def test_the_provider_artifacts_carry_only_the_emulator_shim(dist: Path) -> None:
+def test_the_provider_artifacts_carry_nothing_of_the_emulator(dist: Path) -> None:
     (wheel,) = dist.glob("*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         entry_points = zf.read(f"airflow_provider_dataworks-{VERSION}.dist-info/entry_points.txt").decode()
-    assert {n for n in names if "emulator" in n} == {"airflow_provider_dataworks/emulator/__init__.py"}
+    assert {n for n in names if "emulator" in n} == set()
     assert "pytest11" not in entry_points
     assert "console_scripts" not in entry_points
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as tf:
         members = tf.getnames()
     assert not any("dataworks_emulator" in n or "dataworks-emulator" in n for n in members)
+
+
+def test_the_emulator_sdist_carries_its_package_and_its_own_tests(emulator_dist: Path) -> None:
+    (sdist,) = emulator_dist.glob("*.tar.gz")
+    root = sdist.name.removesuffix(".tar.gz")
+    with tarfile.open(sdist) as tf:
+        members = {name.removeprefix(f"{root}/") for name in tf.getnames()}
+    tests = {name for name in members if name.startswith("tests/") and name.endswith(".py")}
+    assert {"tests/conftest.py", "tests/test_emulator_package.py", "tests/test_emulator_signing.py"} <= tests
+    assert {"dataworks_emulator/__init__.py", "dataworks_emulator/scenarios/demo.yaml", "pyproject.toml"} <= members
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in members)
 
 
 def test_the_emulator_wheel_holds_its_package_data_and_entry_points(emulator_dist: Path) -> None:
@@ -189,11 +201,12 @@ def release_venv(dist: Path, emulator_dist: Path, tmp_path_factory: pytest.TempP
 
 
 #: Imports every class the wheels make public: those of the modules Airflow registers (get_provider_info), of the
-#: public modules beside them, and the emulator's names through the provider's shim; prints {name: defining file}.
+#: public modules beside them, and the emulator's public names; prints {import path: defining file}.
 PUBLIC_CLASSES_PROBE = """
 import importlib, inspect, json
+import airflow
 import airflow_provider_dataworks as provider
-import airflow_provider_dataworks.emulator as shim
+import dataworks_emulator as emulator
 
 info = provider.get_provider_info()
 modules = {m for kind in ("hooks", "operators", "sensors", "triggers") for e in info[kind] for m in e["python-modules"]}
@@ -202,29 +215,40 @@ modules |= {c["hook-class-name"].rpartition(".")[0] for c in info["connection-ty
 modules |= {f"airflow_provider_dataworks.{name}" for name in ("exceptions", "dates", "status")}
 classes = {}
 for name in sorted(modules):
-    module = importlib.import_module(name)
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        if name.endswith(".triggers.event") and airflow.__version__.startswith("2."):
+            continue  # the AssetWatcher trigger, Airflow 3 only
+        raise
     for attr, value in vars(module).items():
         if inspect.isclass(value) and value.__module__ == name and not attr.startswith("_"):
             classes[f"{name}.{attr}"] = inspect.getfile(value)
-for attr in shim.__all__:
-    value = getattr(shim, attr)
+for attr in emulator.__all__:
+    value = getattr(emulator, attr)
     if inspect.isclass(value):
-        classes[f"airflow_provider_dataworks.emulator.{attr}"] = inspect.getfile(value)
+        classes[f"dataworks_emulator.{attr}"] = inspect.getfile(value)
 print(json.dumps(classes))
 """
-#: Classes the README and the example DAGs name: the probe must find each of them.
+#: Classes the README, the docs and the example DAGs name, by their one import path: the probe must find each.
 DOCUMENTED_CLASSES = {
     "airflow_provider_dataworks.hooks.dataworks.DataWorksHook",
     "airflow_provider_dataworks.sensors.dataworks.DataWorksWorkflowInstanceSensor",
     "airflow_provider_dataworks.sensors.dataworks.DataWorksTaskInstanceSensor",
+    "airflow_provider_dataworks.sensors.dataworks.DataWorksDataQualityScanRunSensor",
     "airflow_provider_dataworks.operators.dataworks.DataWorksGetWorkflowInstanceOperator",
     "airflow_provider_dataworks.operators.dataworks.DataWorksRunWorkflowOperator",
     "airflow_provider_dataworks.operators.trigger_node.DataWorksTriggerNodeOperator",
+    "airflow_provider_dataworks.operators.data_quality.DataWorksDataQualityScanOperator",
     "airflow_provider_dataworks.triggers.dataworks.DataWorksWorkflowInstanceTrigger",
+    "airflow_provider_dataworks.triggers.dataworks.DataWorksTaskInstanceTrigger",
+    "airflow_provider_dataworks.triggers.dataworks.DataWorksDataQualityScanRunTrigger",
+    "airflow_provider_dataworks.triggers.trigger_node.DataWorksTriggerNodeTrigger",
+    *(["airflow_provider_dataworks.triggers.event.DataWorksWorkflowInstanceEventTrigger"] if AIRFLOW_3 else []),
     "airflow_provider_dataworks.links.dataworks.DataWorksConsoleLink",
     "airflow_provider_dataworks.exceptions.DataWorksConfigError",
-    "airflow_provider_dataworks.emulator.DataWorksEmulator",
-    "airflow_provider_dataworks.emulator.EmulatorControl",
+    "dataworks_emulator.DataWorksEmulator",
+    "dataworks_emulator.EmulatorControl",
 }
 
 
@@ -268,24 +292,38 @@ def test_the_documented_install_from_wheels_resolves_the_extra_without_an_index(
     assert installs["airflow-provider-dataworks"]["requested_extras"] == ["emulator"]
 
 
-def test_without_the_emulator_the_shim_says_how_to_install_it(dist: Path, tmp_path: Path) -> None:
+#: Imports every module the provider registers with Airflow, then reports whether the emulator can be imported.
+WITHOUT_EMULATOR_PROBE = """
+import importlib, importlib.util, json
+import airflow
+import airflow_provider_dataworks as provider
+
+info = provider.get_provider_info()
+kinds = ("hooks", "operators", "sensors", "triggers")
+modules = sorted({m for kind in kinds for e in info[kind] for m in e["python-modules"]})
+for name in modules:
+    if name.endswith(".triggers.event") and airflow.__version__.startswith("2."):
+        continue  # the AssetWatcher trigger, Airflow 3 only
+    importlib.import_module(name)
+print(json.dumps({"modules": len(modules), "emulator": importlib.util.find_spec("dataworks_emulator") is not None}))
+"""
+
+
+def test_the_provider_wheel_alone_works_without_the_emulator(dist: Path, tmp_path: Path) -> None:
     (wheel,) = dist.glob("*.whl")
     python, _, env = fresh_venv(tmp_path, wheel)
-    probe = "from airflow_provider_dataworks.emulator import DataWorksEmulator"
-    result = subprocess.run([python, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == f"ImportError: {NOT_INSTALLED}"
-    assert "pip install ./dataworks-emulator" in NOT_INSTALLED  # not a package index, where it is not yet
+    report = json.loads(run(python, "-c", WITHOUT_EMULATOR_PROBE, cwd=tmp_path, env=env).strip().splitlines()[-1])
+    registered = {
+        m for kind in ("hooks", "operators", "sensors", "triggers") for e in INFO[kind] for m in e["python-modules"]
+    }
+    assert report == {"modules": len(registered), "emulator": False}
 
 
-def test_the_installed_emulator_wheel_serves_its_command_and_the_shim(
+def test_the_installed_emulator_wheel_serves_its_package_and_command(
     release_venv: tuple[Path, str, dict], tmp_path: Path
 ) -> None:
     python, venv_site, env = release_venv
-    probe = (
-        "import airflow_provider_dataworks.emulator as shim, dataworks_emulator as emulator; "
-        "assert shim.DataWorksEmulator is emulator.DataWorksEmulator; print(emulator.__file__)"
-    )
+    probe = "import dataworks_emulator; print(dataworks_emulator.__file__)"
     assert run(python, "-c", probe, cwd=tmp_path, env=env).startswith(venv_site)
     command = python.parent / "dataworks-emulator"
     printed = run(command, "--scenario", "demo", "--port", "8765", "--print-connection", cwd=tmp_path, env=env)

@@ -5,12 +5,11 @@ has its page. No Airflow needed: the sources are read as text."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
+import sync_doc_samples as sync  # scripts/, on the tests' pythonpath
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -19,16 +18,6 @@ LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^\s*```")
 
 
-def load_sync():
-    spec = importlib.util.spec_from_file_location("sync_doc_samples", ROOT / "scripts" / "sync_doc_samples.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("sync_doc_samples", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-sync = load_sync()
 PAGES = sync.pages(ROOT)
 
 

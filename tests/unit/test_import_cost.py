@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 SDK_PACKAGES = ("alibabacloud_dataworks_public20240518", "alibabacloud_tea_openapi", "alibabacloud_credentials")
 
-#: Imports the provider's top-level modules and every module of its subpackages but the emulator, then reports.
+#: Imports the provider's top-level modules and every module of its subpackages, then reports.
 PROBE = f"""
 import importlib, json, pkgutil, sys
 import airflow

@@ -129,10 +129,30 @@ def metrics_warnings(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == metrics.__name__ and r.levelname == "WARNING"]
 
 
-def test_a_metrics_fault_never_fails_the_task(broken_stats, caplog):
+#: What a process logs, once, when its metrics backend fails.
+BROKEN_STATS_WARNING = (
+    "Could not send DataWorks metrics (OSError: [Errno -2] Name or service not known: 'statsd.invalid'); "
+    "the task goes on, and later metrics errors in this process are not logged."
+)
+
+
+def test_a_metrics_fault_never_fails_a_task_that_succeeds(broken_stats, caplog):
     with sensor().api_call_accounting({"ti": StartedTaskInstance()}):
-        pass
+        pass  # the wait ends well: its duration is sent, and the send fails
+    assert broken_stats.sends == 2  # the named and the tagged wait duration
+    assert metrics_warnings(caplog) == [BROKEN_STATS_WARNING]
+
+
+def test_a_metrics_fault_never_replaces_the_task_s_own_error(broken_stats, caplog):
+    failed = DataWorksWorkflowInstanceFailed("instance 1 is Failure")
+    with (
+        pytest.raises(DataWorksWorkflowInstanceFailed) as raised,
+        sensor().api_call_accounting({"ti": StartedTaskInstance()}),
+    ):
+        raise failed
+    assert raised.value is failed  # the task fails with its own error, not the metrics backend's OSError
     assert broken_stats.sends == 2
+    assert metrics_warnings(caplog) == [BROKEN_STATS_WARNING]
 
 
 def test_a_failing_backend_is_logged_once_per_process_and_never_raised(broken_stats, caplog):
@@ -141,10 +161,7 @@ def test_a_failing_backend_is_logged_once_per_process_and_never_raised(broken_st
         metrics.count_api_call("GetWorkflowInstance", api_error(DataWorksTransportError))
         metrics.time_wait("workflow", metrics.SUCCESS, timedelta(seconds=5))
     assert broken_stats.sends == 18  # every send was tried
-    assert metrics_warnings(caplog) == [
-        "Could not send DataWorks metrics (OSError: [Errno -2] Name or service not known: 'statsd.invalid'); "
-        "the task goes on, and later metrics errors in this process are not logged."
-    ]
+    assert metrics_warnings(caplog) == [BROKEN_STATS_WARNING]
 
 
 def test_a_stats_that_cannot_even_be_imported_is_a_metrics_fault_too(monkeypatch, caplog):

@@ -15,6 +15,8 @@ from airflow_provider_dataworks import get_provider_info
 from airflow_provider_dataworks.hooks.connection import AUTH_TYPES, NETWORKS, PROTOCOLS
 from airflow_provider_dataworks.status import ENV_TYPES
 
+#: The AssetWatcher trigger's module: Airflow 3 only (it refuses to import on Airflow 2, naming the sensor instead).
+EVENT_TRIGGER_MODULE = "airflow_provider_dataworks.triggers.event"
 EXTRAS = (  # the form's order: the most used first
     "region_id",
     "project_id",
@@ -107,21 +109,38 @@ def test_modules_and_links_listed_in_provider_info_exist() -> None:
     for kind in ("hooks", "operators", "sensors", "triggers"):
         for entry in info[kind]:
             for module in entry["python-modules"]:
+                if module == EVENT_TRIGGER_MODULE and not AIRFLOW_3:
+                    with pytest.raises(ImportError, match="needs Airflow 3"):  # listed, as Airflow 2 never imports it
+                        importlib.import_module(module)
+                    continue
                 importlib.import_module(module)
     for link in info["extra-links"]:
         module, _, name = link.rpartition(".")
         assert hasattr(importlib.import_module(module), name), link
 
 
-def test_trigger_node_operator_and_trigger_are_listed() -> None:
+def test_every_operator_and_trigger_module_is_listed() -> None:
     info = get_provider_info()
     (operators,) = info["operators"]
     (triggers,) = info["triggers"]
-    assert "airflow_provider_dataworks.operators.trigger_node" in operators["python-modules"]
-    assert "airflow_provider_dataworks.triggers.trigger_node" in triggers["python-modules"]
-    from airflow_provider_dataworks.operators import dataworks, trigger_node
-
-    assert dataworks.DataWorksTriggerNodeOperator is trigger_node.DataWorksTriggerNodeOperator
+    assert operators["python-modules"] == [
+        "airflow_provider_dataworks.operators.dataworks",
+        "airflow_provider_dataworks.operators.trigger_node",
+        "airflow_provider_dataworks.operators.data_quality",
+    ]
+    assert triggers["python-modules"] == [
+        "airflow_provider_dataworks.triggers.dataworks",
+        "airflow_provider_dataworks.triggers.trigger_node",
+        EVENT_TRIGGER_MODULE,
+    ]
+    listed = {m for kind in ("operators", "triggers") for entry in info[kind] for m in entry["python-modules"]}
+    on_disk = {
+        f"airflow_provider_dataworks.{path.parent.name}.{path.stem}"
+        for folder in ("operators", "triggers")
+        for path in (PACKAGE / folder).glob("*.py")
+        if path.stem != "__init__"
+    }
+    assert listed == on_disk
 
 
 def test_airflow2_ui_field_behaviour_uses_snake_case_keys() -> None:

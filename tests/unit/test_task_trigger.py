@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
+from airflow_harness import AIRFLOW_3
 
 from airflow_provider_dataworks import exceptions as exc
 from airflow_provider_dataworks.dates import biz_date_ms, dataworks_zone
@@ -257,16 +258,36 @@ async def test_lookup_ambiguity_is_an_error_event(no_sleep: mock.AsyncMock, aget
 # -- kill -------------------------------------------------------------------------------------------------
 
 
-async def test_on_kill_never_stops_the_node_or_calls_the_api() -> None:
+async def test_a_kill_mid_wait_never_stops_the_node_or_calls_the_api(aget_conn: Any) -> None:
+    """Killed while it waits, as each line's triggerer kills a trigger: Airflow 3 calls `on_kill` and cancels the
+    run; Airflow 2 has no `on_kill` and only cancels. Either way the wait ends with no API call after its poll: the
+    node belongs to its DataWorks schedule, so nothing is stopped."""
+    from airflow.triggers.base import BaseTrigger
+
     with (
+        patch_aget(node(77, "Running")) as aget,  # one answer: a second poll would fail the wait
         mock.patch.object(DataWorksHook, "astop_workflow_instances", autospec=True) as stop,
         mock.patch.object(DataWorksHook, "acall", autospec=True) as acall,
         mock.patch.object(DataWorksHook, "call", autospec=True) as call,
     ):
-        t = trigger(task_instance_ids=[77, 78])
-        if hasattr(t, "on_kill"):  # Airflow 3.3+ calls it on a user kill; Airflow 2 has no such hook
+        t = trigger(poll_interval=30)
+        waiting = asyncio.create_task(events_of(t))
+        for _ in range(500):  # its first poll: the node is Running, and the wait sleeps until the next one
+            if aget.called:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        assert not waiting.done()
+        if AIRFLOW_3:
+            assert "on_kill" in vars(BaseTrigger)  # what Airflow 3's triggerer calls on a user kill
             await t.on_kill()
+        else:
+            assert not hasattr(BaseTrigger, "on_kill")  # Airflow 2's triggerer only cancels the run
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
         await t.cleanup()
+    assert [c.args[1:] for c in aget.call_args_list] == [(77,)]
     stop.assert_not_called()
     acall.assert_not_called()
     call.assert_not_called()

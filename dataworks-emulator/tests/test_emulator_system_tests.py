@@ -1,5 +1,6 @@
 """`dataworks_emulator.system_tests`: the hook that makes a DAG file a pytest system test (no Airflow needed here:
-the DAG is a stand-in recording its `test()` call; the real runs are in tests/dags/test_example_dags.py)."""
+the DAG is a stand-in recording its `test()` call; the real runs are in the provider's repository, in
+tests/dags/test_example_dags.py)."""
 
 from __future__ import annotations
 
