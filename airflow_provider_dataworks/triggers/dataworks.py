@@ -63,14 +63,26 @@ class DataWorksInstanceTrigger(BaseTrigger):
     learnt of DataWorks' reachability starts afresh from `reached`). It yields exactly one event, a `WaitOutcome`
     (``{"status": success|failure|timeout|error, "instances": [...], ...}``) carrying the ids it waited for under
     the kind's `ids_kwarg`.
+
+    :param instance_ids: the instances to wait for (also by the kind's own name, e.g. ``workflow_instance_ids``,
+        as the trigger serializes them); empty when `lookup` finds the instance.
+    :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
+    :param lookup: the kind's lookup as a dict (e.g. workflow or node, data date, types, scheduling time), to wait
+        first for the instance it names to exist.
+    :param dataworks_conn_id: connection to use (looked up off the event loop).
+    :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,
+        ``[dataworks] min_poll_interval``, if below it).
+    :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
+    :param reached: DataWorks answered the task before it deferred; if not, the wait fails once DataWorks has not
+        answered for a few minutes (a wrong endpoint) instead of riding the outage out until `end_time`.
     """
 
     kind: ClassVar[InstanceKind]
 
     def __init__(
         self,
-        instance_ids: list[int],
-        end_time: float,
+        instance_ids: list[int] | None = None,
+        end_time: float | None = None,
         lookup: dict[str, Any] | None = None,
         dataworks_conn_id: str = DataWorksHook.default_conn_name,
         poll_interval: float = 300.0,
@@ -78,9 +90,15 @@ class DataWorksInstanceTrigger(BaseTrigger):
         retry_delay: float = 2.0,
         wait_started: float | None = None,
         reached: bool = True,
+        **ids_by_kind: list[int],
     ) -> None:
         super().__init__()
-        self.instance_ids = [int(i) for i in instance_ids]
+        given = ids_by_kind.pop(self.kind.ids_kwarg, instance_ids)
+        if ids_by_kind or end_time is None:
+            raise TypeError(
+                f"{type(self).__name__} takes {self.kind.ids_kwarg} and end_time; unexpected: {sorted(ids_by_kind)}"
+            )
+        self.instance_ids = [int(i) for i in given or []]
         self.end_time = float(end_time)
         self.lookup = dict(lookup) if lookup else None
         self.dataworks_conn_id = dataworks_conn_id
@@ -190,50 +208,18 @@ class DataWorksInstanceTrigger(BaseTrigger):
 
 
 class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
-    """Wait until every given workflow instance is Success or Failure, or until `end_time`.
+    """Wait until every given workflow instance is Success or Failure, or until `end_time` (arguments as the base's,
+    the ids as ``workflow_instance_ids``), and stop the instances a killed or timed-out run operator started.
 
-    :param workflow_instance_ids: instances to wait for; empty when `lookup` finds the instance.
-    :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
-    :param lookup: a `WorkflowInstanceLookup` as a dict (workflow, data date, types, scheduling time) to wait first
-        for the instance it names to exist.
-    :param dataworks_conn_id: connection to use (looked up off the event loop).
-    :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,
-        ``[dataworks] min_poll_interval``, if below it).
     :param stop_on_kill: stop the instances when a user kills the deferred task (Airflow 3.3+ ``on_kill``).
     :param stop_on_deadline: at `end_time`, stop the unfinished instances before firing the ``timeout`` event, so
         the run ends even if the task never resumes (the run operator's wait owns its deadline).
-    :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
-    :param reached: DataWorks answered the task before it deferred; if not, the wait fails once DataWorks has not
-        answered for a few minutes (a wrong endpoint) instead of riding the outage out until `end_time`.
     """
 
     kind = WORKFLOW
 
-    def __init__(
-        self,
-        workflow_instance_ids: list[int],
-        end_time: float,
-        lookup: dict[str, Any] | None = None,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
-        poll_interval: float = 300.0,
-        retry_limit: int = 5,
-        retry_delay: float = 2.0,
-        stop_on_kill: bool = False,
-        stop_on_deadline: bool = False,
-        wait_started: float | None = None,
-        reached: bool = True,
-    ) -> None:
-        super().__init__(
-            workflow_instance_ids,
-            end_time,
-            lookup=lookup,
-            dataworks_conn_id=dataworks_conn_id,
-            poll_interval=poll_interval,
-            retry_limit=retry_limit,
-            retry_delay=retry_delay,
-            wait_started=wait_started,
-            reached=reached,
-        )
+    def __init__(self, *args: Any, stop_on_kill: bool = False, stop_on_deadline: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.stop_on_kill = bool(stop_on_kill)
         self.stop_on_deadline = bool(stop_on_deadline)
 
@@ -281,82 +267,16 @@ class DataWorksWorkflowInstanceTrigger(DataWorksInstanceTrigger):
 
 
 class DataWorksTaskInstanceTrigger(DataWorksInstanceTrigger):
-    """Wait until a task (node) instance is Success or Failure (WaitTrigger and the rest: keep waiting).
-
-    The node belongs to a DataWorks schedule, not to the Airflow task, so a kill or the deadline never stops it.
-
-    :param task_instance_ids: node instances to wait for; empty when `lookup` finds the instance.
-    :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
-    :param lookup: a `TaskInstanceLookup` as a dict (node, data date, types, scheduling time).
-    :param dataworks_conn_id: connection to use (looked up off the event loop).
-    :param poll_interval: seconds between polls of an unfinished instance (raised to the floor,
-        ``[dataworks] min_poll_interval``, if below it).
-    :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
-    :param reached: DataWorks answered the task before it deferred (see `DataWorksWorkflowInstanceTrigger`).
-    """
+    """Wait until a task (node) instance is Success or Failure (WaitTrigger and the rest: keep waiting); arguments
+    as the base's, the ids as ``task_instance_ids``. The node belongs to a DataWorks schedule, not to the Airflow
+    task, so a kill or the deadline never stops it."""
 
     kind = TASK
 
-    def __init__(
-        self,
-        task_instance_ids: list[int],
-        end_time: float,
-        lookup: dict[str, Any] | None = None,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
-        poll_interval: float = 300.0,
-        retry_limit: int = 5,
-        retry_delay: float = 2.0,
-        wait_started: float | None = None,
-        reached: bool = True,
-    ) -> None:
-        super().__init__(
-            task_instance_ids,
-            end_time,
-            lookup=lookup,
-            dataworks_conn_id=dataworks_conn_id,
-            poll_interval=poll_interval,
-            retry_limit=retry_limit,
-            retry_delay=retry_delay,
-            wait_started=wait_started,
-            reached=reached,
-        )
-
 
 class DataWorksDataQualityScanRunTrigger(DataWorksInstanceTrigger):
-    """Wait until a data-quality scan run reaches a verdict (Pass, Warn, Fail or Error), or until `end_time`.
-
-    DataWorks documents no call that stops a scan run, so a kill or the deadline leaves it running.
-
-    :param data_quality_scan_run_ids: the scan run to wait for (one id).
-    :param end_time: absolute deadline, epoch seconds; past it the trigger fires a ``timeout`` event.
-    :param dataworks_conn_id: connection to use (looked up off the event loop).
-    :param poll_interval: seconds between polls (raised to the floor, ``[dataworks] min_poll_interval``).
-    :param wait_started: when the task's wait began (epoch s), handed back in the event for the wait metric.
-    :param reached: DataWorks answered the task before it deferred (see `DataWorksWorkflowInstanceTrigger`).
-    """
+    """Wait until a data-quality scan run reaches a verdict (Pass, Warn, Fail or Error), or until `end_time`;
+    arguments as the base's, the ids as ``data_quality_scan_run_ids``. DataWorks documents no call that stops a scan
+    run, so a kill or the deadline leaves it running."""
 
     kind = DATA_QUALITY
-
-    def __init__(
-        self,
-        data_quality_scan_run_ids: list[int],
-        end_time: float,
-        lookup: dict[str, Any] | None = None,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
-        poll_interval: float = 300.0,
-        retry_limit: int = 5,
-        retry_delay: float = 2.0,
-        wait_started: float | None = None,
-        reached: bool = True,
-    ) -> None:
-        super().__init__(
-            data_quality_scan_run_ids,
-            end_time,
-            lookup=lookup,
-            dataworks_conn_id=dataworks_conn_id,
-            poll_interval=poll_interval,
-            retry_limit=retry_limit,
-            retry_delay=retry_delay,
-            wait_started=wait_started,
-            reached=reached,
-        )
