@@ -96,6 +96,17 @@ class RunLedger:
             self._give_up(f"Could not read the task state store ({err})")
         return self.record
 
+    def first_try(self, is_first: bool, given: float | None) -> float | None:
+        """When the task instance's first try began (epoch s), recorded: now on the first try itself, else the
+        earlier tries' record's moment, else `given` (what Airflow tells, if anything)."""
+        if is_first or self.record is None:
+            given = time.time() if is_first else given
+        else:
+            given = self.record.first_try_started
+        if given is not None:
+            self.begin(given)
+        return given
+
     def begin(self, first_try_started: float) -> RunRecord:
         """This try's record: the earlier tries' one, or a new one dated from the first try."""
         if self.record is None:

@@ -86,12 +86,7 @@ class ScanRunStarter:
         or `Error` is never adopted: a retry scans the data again.
         """
         record = self.ledger.read()
-        if attempt is TryKind.FIRST or record is None:
-            first_try_started = time.time() if attempt is TryKind.FIRST else first_try_started
-        else:
-            first_try_started = record.first_try_started
-        if first_try_started is not None:
-            self.ledger.begin(first_try_started)
+        first_try_started = self.ledger.first_try(attempt is TryKind.FIRST, first_try_started)
         if attempt is not TryKind.FIRST:
             since = None if first_try_started is None else first_try_started - CLOCK_SKEW_SECONDS
             earlier = self._earlier_run(record, since, earlier_try_started, deadline)

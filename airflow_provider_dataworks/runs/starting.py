@@ -120,13 +120,9 @@ class RunStarter:
             record, a run it may still have been creating is looked for until its creation window closes.
         """
         record = self.ledger.read()
-        if attempt is TryKind.FIRST or record is None:
-            first_try_started = time.time() if attempt is TryKind.FIRST else first_try_started
-        else:
-            first_try_started = record.first_try_started
+        first_try_started = self.ledger.first_try(attempt is TryKind.FIRST, first_try_started)
         if first_try_started is not None:
             self.not_before = first_try_started - CLOCK_SKEW_SECONDS
-            self.ledger.begin(first_try_started)
         if attempt is TryKind.FIRST:
             stale = self.own_instances(deadline)
             self.earlier_ids = {int(i["Id"]) for i in stale}
