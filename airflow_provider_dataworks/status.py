@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,13 @@ class WorkflowInstanceStatus(StrEnum):
         """Whether DataWorks documents this status (unknown ones are waited on, with a warning)."""
         return value in cls._value2member_map_
 
+
+#: How a wait ends: every instance finished and none failed, some failed, the deadline came first, or an error that
+#: polling cannot cure. Trigger events and the wait-duration metric say it in these words.
+SUCCESS: Final = "success"
+FAILURE: Final = "failure"
+TIMEOUT: Final = "timeout"
+ERROR: Final = "error"
 
 #: DataWorks' environments of a workspace (`EnvType`, `ProjectEnv`): production and development.
 ENV_TYPES = ("Prod", "Dev")

@@ -23,6 +23,7 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWaitTimeout,
     DataWorksWorkflowInstanceFailed,
 )
+from airflow_provider_dataworks.status import ERROR, FAILURE, SUCCESS, TIMEOUT
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -34,8 +35,8 @@ API_CALLS = "dataworks.api_calls"
 #: Timer: from the task instance's start to the end of its wait on DataWorks.
 WAIT_DURATION = "dataworks.wait.duration"
 
-OK, THROTTLED, QUOTA, ERROR = "ok", "throttled", "quota", "error"
-SUCCESS, FAILURE, TIMEOUT = "success", "failure", "timeout"
+#: How an API attempt ended (besides the wait words `success`, `failure`, `timeout` and `error` of status.py).
+OK, THROTTLED, QUOTA = "ok", "throttled", "quota"
 
 _stats: Any = None
 #: Whether this process has logged a metrics failure yet (only the first one is logged).

@@ -8,9 +8,10 @@ provider version and a worker of another still understand each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError, error_from_dict
+from airflow_provider_dataworks.status import ERROR, FAILURE, SUCCESS, TIMEOUT
 from airflow_provider_dataworks.waits.kinds import IDS_KWARGS
 
 if TYPE_CHECKING:
@@ -19,10 +20,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_dataworks.waits.kinds import InstanceKind
 
-SUCCESS: Final = "success"
-FAILURE: Final = "failure"
-TIMEOUT: Final = "timeout"
-ERROR: Final = "error"
 Status = Literal["success", "failure", "timeout", "error"]
 STATUSES = (SUCCESS, FAILURE, TIMEOUT, ERROR)
 
