@@ -2,11 +2,17 @@
 
 - import: what a DAG file pays to import the provider after `import airflow.sdk` (median of fresh interpreters);
 - status_check: one GetWorkflowInstance through the hook vs a bare SDK client, interleaved, same emulator;
-- deferred_waits: many trigger waits in one event loop, with and without shared polling: event-loop lag, memory
-  and CPU per wait, API calls per wait. Each mode runs in a fresh interpreter (so the SDK's first load, and any
-  stall it causes, is measured too) against an emulator in its own process (its CPU is not the provider's);
-- data_quality_waits: the same for deferred waits on data-quality scan runs of one scan (shared polls read the
-  scan's runs of the day with one ListDataQualityScanRuns per round).
+- first_use: the longest event-loop stall while the first wait of a fresh process loads the SDK, with and without
+  bytecode, and how much of it was the interpreter's full garbage collections (observed, never changed);
+- deferred_waits: many trigger waits in one event loop: event-loop lag, memory and CPU per wait, API calls per wait.
+  An ablation: with every mechanism the provider keeps for many waits, and with each of them switched off in turn
+  (by monkeypatching in the benchmark's child process: the provider has no switches), so each one's share is
+  printed. Each mode runs in a fresh interpreter against an emulator in its own process (its CPU is not the
+  provider's);
+- sparse_waits: a few waits starting over one poll interval, with and without clock alignment: what lets waits
+  that started apart share their polls (the 1,000 waits start together, so they share without it);
+- data_quality_waits: deferred waits on data-quality scan runs of one scan, with and without shared polling (shared
+  polls read the scan's runs of the day with one ListDataQualityScanRuns per round).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -32,6 +39,41 @@ RESULTS = Path(__file__).resolve().parent / "results"
 #: Seconds a waits child takes to start (interpreter, Airflow, the SDK): timed scan runs finish this much later.
 CHILD_START_S = 5.0
 BENCH_CONN = "dataworks_bench"
+#: Sections of a run (`--only` picks some).
+SECTIONS = ("import", "status_check", "first_use", "deferred_waits", "sparse_waits", "data_quality_waits")
+
+
+def _no_shared_polling() -> None:
+    from airflow_provider_dataworks.waits import polling
+
+    polling.SharedReader.learn = lambda self, instance: None  # type: ignore[method-assign]  # every read its own Get
+
+
+def _no_fanout_slicing() -> None:
+    from airflow_provider_dataworks.utils import fanout
+
+    fanout.SLICE = 10**9  # every waiter of a shared result wakes in the same loop iteration
+
+
+def _no_clock_alignment() -> None:
+    from airflow_provider_dataworks.waits import loop
+
+    loop.aligned_delay = lambda interval, now=None: interval  # each wait sleeps its own interval
+
+
+def _no_one_lookup_at_a_time() -> None:
+    from airflow_provider_dataworks.hooks import dataworks
+
+    dataworks._one_lookup_at_a_time = lambda key, lookup: lookup()  # type: ignore[assignment,return-value]  # each its own
+
+
+#: What the provider does for many waits in one loop, and how the ablation switches each off in its child process.
+MECHANISMS: dict[str, Any] = {
+    "shared_polling": _no_shared_polling,
+    "fanout_slicing": _no_fanout_slicing,
+    "clock_alignment": _no_clock_alignment,
+    "one_lookup_at_a_time": _no_one_lookup_at_a_time,
+}
 
 #: What a DAG file imports, timed after `import airflow.sdk` in a fresh interpreter.
 IMPORT_PROBE = """
@@ -132,56 +174,115 @@ def rss_kb() -> int:
         return int(statm.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
 
 
+class LoopWatch:
+    """Event-loop lag (a task sleeping `tick` s at a time) and the interpreter's full garbage collections meanwhile,
+    observed through `gc.callbacks` (the collector itself is left as it is)."""
+
+    def __init__(self, tick: float) -> None:
+        self.tick = tick
+        self.samples: list[tuple[float, float]] = []
+        self.collections: list[tuple[float, float]] = []
+        self._started: list[float] = []
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _watch(self, phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                self._started.append(time.perf_counter())
+            elif self._started:
+                self.collections.append((self._started.pop(), time.perf_counter()))
+
+    async def _probe(self) -> None:
+        while not self._stop.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(self.tick)
+            self.samples.append((before, time.perf_counter()))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._probe())
+        gc.callbacks.append(self._watch)
+
+    def reset(self) -> None:
+        self.samples.clear()
+        self.collections.clear()
+
+    async def stop(self) -> None:
+        gc.callbacks.remove(self._watch)
+        self._stop.set()
+        assert self._task is not None
+        await self._task
+
+    def lags(self, outside_collections: bool = False) -> list[float]:
+        """Sorted lags (s); `outside_collections`: less the time full collections took within each sample."""
+        found = []
+        for begin, end in self.samples:
+            lag = end - begin - self.tick
+            if outside_collections:
+                lag -= sum(max(0.0, min(end, e) - max(begin, b)) for b, e in self.collections)
+            found.append(lag)
+        return sorted(found)
+
+    def report(self) -> dict[str, Any]:
+        lags, own = self.lags(), self.lags(outside_collections=True)
+        return {
+            "loop_lag_p50_ms": round(lags[len(lags) // 2] * 1000, 2),
+            "loop_lag_p99_ms": round(lags[int(len(lags) * 0.99)] * 1000, 2),
+            "loop_lag_max_ms": round(lags[-1] * 1000, 2),
+            "full_collections_ms": [round((e - b) * 1000, 1) for b, e in self.collections],
+            "loop_lag_max_outside_full_collections_ms": round(own[-1] * 1000, 2),
+        }
+
+
 async def waits_in_one_loop(
-    connection: str, ids: list[int], shared: bool, interval: float, kind: str = "workflow"
+    connection: str,
+    ids: list[int],
+    switched_off: str | None,
+    interval: float,
+    kind: str = "workflow",
+    stagger: float = 0.0,
 ) -> dict[str, Any]:
-    """Run one trigger per instance (or scan run) on this loop until all fire; measure loop lag, memory and CPU."""
+    """Run one trigger per instance (or scan run) on this loop until all fire; measure loop lag, memory and CPU.
+    `switched_off` names a mechanism (of MECHANISMS) to switch off in this process first; the triggers start all
+    at once (as after a triggerer restart), or spread evenly over `stagger` seconds."""
     os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.triggers import dataworks as triggers_module
-    from airflow_provider_dataworks.waits import polling
 
     trigger_class = (
         triggers_module.DataWorksDataQualityScanRunTrigger
         if kind == "data_quality"
         else triggers_module.DataWorksWorkflowInstanceTrigger
     )
-    if not shared:  # a wait never learns its group, so every read is its own GetWorkflowInstance
-        polling.SharedReader.learn = lambda self, instance: None  # type: ignore[method-assign]
-    lags: list[float] = []
-    stop = asyncio.Event()
-
-    async def probe() -> None:
-        while not stop.is_set():
-            before = time.perf_counter()
-            await asyncio.sleep(0.005)
-            lags.append(time.perf_counter() - before - 0.005)
-
-    probing = asyncio.create_task(probe())
+    if switched_off:
+        MECHANISMS[switched_off]()
+    watch = LoopWatch(0.005)
+    watch.start()
     await asyncio.sleep(0.1)
     await DataWorksHook(BENCH_CONN).aget_conn()  # first use: the SDK loads and the client is built, loop running
-    lags.clear()  # the first use is measured on its own (first_use)
+    watch.reset()  # the first use is measured on its own (first_use)
     base_rss, peak_rss = rss_kb(), 0
     cpu, wall = time.process_time(), time.perf_counter()
     triggers = [
         trigger_class([i], time.time() + 600, dataworks_conn_id=BENCH_CONN, poll_interval=interval) for i in ids
     ]
-    runs = [asyncio.ensure_future(anext(t.run())) for t in triggers]
+
+    async def started(trigger: Any, delay: float) -> Any:
+        await asyncio.sleep(delay)
+        return await anext(trigger.run())
+
+    runs = [asyncio.ensure_future(started(t, stagger * n / len(triggers))) for n, t in enumerate(triggers)]
     while not all(r.done() for r in runs):
         peak_rss = max(peak_rss, rss_kb())
         await asyncio.sleep(0.5)
     events = [r.result().payload for r in runs]
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    stop.set()
-    await probing
-    lags.sort()
+    await watch.stop()
     return {
         "events": {status: sum(e["status"] == status for e in events) for status in {e["status"] for e in events}},
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 2),
-        "loop_lag_p50_ms": round(lags[len(lags) // 2] * 1000, 2),
-        "loop_lag_p99_ms": round(lags[int(len(lags) * 0.99)] * 1000, 2),
-        "loop_lag_max_ms": round(lags[-1] * 1000, 2),
+        **watch.report(),
         "kb_per_wait": round((peak_rss - base_rss) / len(ids), 1),
         "api_calls_by_trigger_logs": round(sum(t.api_calls() for t in triggers), 1),
     }
@@ -196,38 +297,51 @@ def bytecode_env(cache: str, *, cached: bool) -> dict[str, str]:
     return env
 
 
-async def first_use(connection: str) -> dict[str, Any]:
-    """Longest event-loop stall while the first DataWorks wait of a process loads the SDK and builds its client."""
+async def first_use(connection: str, triggerer_sized: bool) -> dict[str, Any]:
+    """Longest event-loop stall while the first DataWorks wait of a process loads the SDK and builds its client, and
+    the full garbage collections that ran meanwhile.
+
+    `triggerer_sized`: the process first imports what a triggerer holds (Airflow's triggerer job runner, whose
+    process forks the one that runs the triggers), so a full collection walks as many objects as it would there.
+    """
     os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
+    if triggerer_sized:
+        import airflow.jobs.triggerer_job_runner  # noqa: F401
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 
-    lags: list[float] = []
-    stop = asyncio.Event()
-
-    async def probe() -> None:
-        while not stop.is_set():
-            before = time.perf_counter()
-            await asyncio.sleep(0.002)
-            lags.append(time.perf_counter() - before - 0.002)
-
-    probing = asyncio.create_task(probe())
+    objects = len(gc.get_objects())
+    watch = LoopWatch(0.002)
+    watch.start()
     await asyncio.sleep(0.1)
+    watch.reset()
     start = time.perf_counter()
     await DataWorksHook(BENCH_CONN).aget_conn()
     took = time.perf_counter() - start
-    stop.set()
-    await probing
-    return {"max_loop_lag_ms": round(max(lags) * 1000, 1), "load_s": round(took, 2)}
+    await watch.stop()
+    report = watch.report()
+    return {
+        "max_loop_lag_ms": round(report["loop_lag_max_ms"], 1),
+        "full_collections_ms": report["full_collections_ms"],
+        "max_loop_lag_outside_full_collections_ms": round(report["loop_lag_max_outside_full_collections_ms"], 1),
+        "objects_before": objects,
+        "load_s": round(took, 2),
+    }
 
 
 def first_use_stalls(cache: str) -> dict[str, Any]:
-    """`first_use` in fresh interpreters, with and without a bytecode cache."""
+    """`first_use` in fresh interpreters: with a bytecode cache (as installers write it) in a bare process and in a
+    triggerer-sized one, and without a cache."""
     results: dict[str, Any] = {"target_ms": 50}
+    runs = (
+        ("writing_cache", True, False),  # writes the cache (not reported); the next ones read it
+        ("bytecode_cached", True, False),
+        ("bytecode_cached_triggerer_sized", True, True),
+        ("no_bytecode_cache", False, False),
+    )
     with emulator_process() as (connection, _):
-        # the first cached run writes the cache (and is not reported); the next one reads it
-        for name, cached in (("writing_cache", True), ("bytecode_cached", True), ("no_bytecode_cache", False)):
+        for name, cached, sized in runs:
             child = subprocess.run(
-                [sys.executable, __file__, "--first-use-child"],
+                [sys.executable, __file__, "--first-use-child", *(["--triggerer-sized"] if sized else [])],
                 input=json.dumps({"connection": connection}),
                 capture_output=True,
                 text=True,
@@ -239,11 +353,28 @@ def first_use_stalls(cache: str) -> dict[str, Any]:
     return results
 
 
-def deferred_waits(waits: int, reads: int, interval: float, cache: str, kind: str = "workflow") -> dict[str, Any]:
+def deferred_waits(
+    waits: int,
+    reads: int,
+    interval: float,
+    cache: str,
+    kind: str = "workflow",
+    switch_off: tuple[str, ...] = (),
+    stagger: float = 0.0,
+) -> dict[str, Any]:
     """`waits` deferred waits of one workspace and date (or of one data-quality scan), each finishing after `reads`
-    polls: by reads of workflow instances, by time for scan runs (a shared poll's list answer is no Get read)."""
-    results: dict[str, Any] = {"kind": kind, "waits": waits, "reads_per_instance": reads, "poll_interval_s": interval}
-    for mode in ("alone", "shared"):
+    polls: by reads of workflow instances, by time for scan runs (a shared poll's list answer is no Get read). Run
+    with every mechanism (`all`), then with each of `switch_off` switched off in turn (`without_<mechanism>`). The
+    waits start at once, or spread evenly over `stagger` seconds."""
+    results: dict[str, Any] = {
+        "kind": kind,
+        "waits": waits,
+        "reads_per_instance": reads,
+        "poll_interval_s": interval,
+        "starts_spread_over_s": stagger,
+    }
+    modes: dict[str, Any] = {}
+    for off in (None, *switch_off):
         with emulator_process() as (connection, control):
             if kind == "data_quality":
                 control.add_data_quality_scan(id=301, name="bench_quality", listing_delay=0)
@@ -261,7 +392,18 @@ def deferred_waits(waits: int, reads: int, interval: float, cache: str, kind: st
                 ]
             control.reset_calls()
             child = subprocess.run(
-                [sys.executable, __file__, "--waits-child", mode, "--interval", str(interval), "--kind", kind],
+                [
+                    sys.executable,
+                    __file__,
+                    "--waits-child",
+                    *(["--switch-off", off] if off else []),
+                    "--interval",
+                    str(interval),
+                    "--kind",
+                    kind,
+                    "--stagger",
+                    str(stagger),
+                ],
                 input=json.dumps({"connection": connection, "ids": ids}),
                 capture_output=True,
                 text=True,
@@ -272,10 +414,35 @@ def deferred_waits(waits: int, reads: int, interval: float, cache: str, kind: st
             made = control.calls()
             result["api_calls"] = len(made)
             result["api_calls_per_wait"] = round(len(made) / waits, 2)
+            result["api_calls_per_wait_and_poll"] = round(len(made) / (waits * reads), 2)
             result["calls_by_action"] = {a: sum(c["action"] == a for c in made) for a in {c["action"] for c in made}}
             result["cpu_s_per_1000_polls"] = round(result["cpu_s"] / (waits * reads) * 1000, 3)
-            results[mode] = result
+            modes[f"without_{off}" if off else "all"] = result
+    results["modes"] = modes
     return results
+
+
+def ablation_table(results: dict[str, Any]) -> str:
+    """The modes of a `deferred_waits` result as a text table."""
+    head = (
+        f"{'mode':<30}{'max lag ms':>11}{'p99 ms':>8}{'outside full GC':>16}{'full GCs ms':>18}"
+        f"{'calls/wait':>11}{'calls/wait/poll':>16}{'cpu s':>7}"
+    )
+    spread = results["starts_spread_over_s"]
+    starts = f"starting over {spread:g} s" if spread else "starting at once"
+    title = f"{results['waits']} {results['kind']} waits, {starts}, {results['reads_per_instance']} polls each:"
+    lines = [title, head]
+    for mode, r in results["modes"].items():
+        lines.append(
+            f"{mode:<30}{r['loop_lag_max_ms']:>11}{r['loop_lag_p99_ms']:>8}"
+            f"{r['loop_lag_max_outside_full_collections_ms']:>16}{_rounded(r['full_collections_ms']):>18}"
+            f"{r['api_calls_per_wait']:>11}{r['api_calls_per_wait_and_poll']:>16}{r['cpu_s']:>7}"
+        )
+    return "\n".join(lines)
+
+
+def _rounded(values: list[float]) -> str:
+    return " ".join(str(round(v)) for v in values) or "-"
 
 
 def main() -> int:
@@ -287,40 +454,79 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=5.0, help="poll interval of the waits (s)")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--quality-waits", type=int, default=200, help="deferred waits on data-quality scan runs")
-    parser.add_argument("--waits-child", choices=("alone", "shared"), help=argparse.SUPPRESS)
+    parser.add_argument("--sparse-waits", type=int, default=20, help="waits starting over one poll interval")
+    parser.add_argument(
+        "--ablate", help=f"comma-separated mechanisms to switch off in turn (default: all of {', '.join(MECHANISMS)})"
+    )
+    parser.add_argument("--only", help=f"comma-separated sections to run (default: all of {', '.join(SECTIONS)})")
+    parser.add_argument("--waits-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--switch-off", choices=tuple(MECHANISMS), help=argparse.SUPPRESS)
+    parser.add_argument("--stagger", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--kind", choices=("workflow", "data_quality"), default="workflow", help=argparse.SUPPRESS)
     parser.add_argument("--first-use-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--triggerer-sized", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
     if args.waits_child:
         given = json.loads(sys.stdin.read())
         result = asyncio.run(
-            waits_in_one_loop(given["connection"], given["ids"], args.waits_child == "shared", args.interval, args.kind)
+            waits_in_one_loop(
+                given["connection"], given["ids"], args.switch_off, args.interval, args.kind, args.stagger
+            )
         )
         print(json.dumps(result))
         return 0
     if args.first_use_child:
-        print(json.dumps(asyncio.run(first_use(json.loads(sys.stdin.read())["connection"]))))
+        connection = json.loads(sys.stdin.read())["connection"]
+        print(json.dumps(asyncio.run(first_use(connection, args.triggerer_sized))))
         return 0
+    sections = args.only.split(",") if args.only else list(SECTIONS)
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    ablated = tuple(args.ablate.split(",")) if args.ablate is not None else tuple(MECHANISMS)
+    if set(ablated) - set(MECHANISMS) - {""}:
+        parser.error(
+            f"unknown mechanisms {sorted(set(ablated) - set(MECHANISMS))}; choose from {', '.join(MECHANISMS)}"
+        )
+    ablated = tuple(m for m in ablated if m)
 
-    results = {
+    results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "versions": {p: version(p) for p in ("apache-airflow", "alibabacloud-dataworks-public20240518")},
         "bytecode_cache": "off (PYTHONDONTWRITEBYTECODE)" if sys.dont_write_bytecode else "on",
-        "import": import_cost(args.repeats),
-        "status_check": status_check(args.calls),
     }
+    if "import" in sections:
+        results["import"] = import_cost(args.repeats)
+    if "status_check" in sections:
+        results["status_check"] = status_check(args.calls)
     with tempfile.TemporaryDirectory() as cache:
-        results["first_use"] = first_use_stalls(cache)
-        results["deferred_waits"] = deferred_waits(args.waits, args.reads, args.interval, cache)
-        results["data_quality_waits"] = deferred_waits(
-            args.quality_waits, args.reads, args.interval, cache, kind="data_quality"
-        )
+        if "first_use" in sections:
+            results["first_use"] = first_use_stalls(cache)
+        if "deferred_waits" in sections:
+            results["deferred_waits"] = deferred_waits(args.waits, args.reads, args.interval, cache, switch_off=ablated)
+        if "sparse_waits" in sections:
+            # fewer waits than batch windows in an interval, as 1,000 waits polling every 5 minutes arrive
+            results["sparse_waits"] = deferred_waits(
+                args.sparse_waits,
+                args.reads,
+                args.interval,
+                cache,
+                switch_off=("clock_alignment",),
+                stagger=args.interval,
+            )
+        if "data_quality_waits" in sections:
+            results["data_quality_waits"] = deferred_waits(
+                args.quality_waits, args.reads, args.interval, cache, "data_quality", ("shared_polling",)
+            )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
+    for name in ("deferred_waits", "sparse_waits", "data_quality_waits"):
+        if name in results:
+            print(f"\n{ablation_table(results[name])}")
     print(f"written to {args.output}")
     return 0
 

@@ -1,143 +1,96 @@
-"""Load the DataWorks SDK from async code without stalling the event loop.
+"""Load the DataWorks SDK from async code without blocking the event loop: once per process, in a worker thread.
 
-Importing in a worker thread is not enough: the SDK's generated `client.py` is 1.4 MB of source, and compiling it
-(when no bytecode cache exists, e.g. with PYTHONDONTWRITEBYTECODE or a read-only site-packages) is one C call that
-holds the GIL for about 0.5 s, so every other trigger in the process stalls with it. Here the compilation runs in a
-child process; a worker thread then executes the compiled code, which yields the GIL as ordinary bytecode does.
+The import runs in the provider's thread pool; the loop's other triggers run meanwhile, as the import's bytecode
+yields the GIL like any other. What does not yield is compiling the SDK's generated `client.py` (1.4 MB of
+source, compiled in C with the GIL held: stalls of 120 to 180 ms, and a first use of 2 s instead of 0.5 s), so
+bytecode is the deployment's job: pip compiles at install time by default, uv does with `--compile-bytecode`.
+Without it, one warning at the first load names the fix.
 
-The module counts as loaded only once it has been executed completely (a module in `sys.modules` may still be
-executing), and a load that failed is tried again by the next caller, not remembered.
+Concurrent first uses on one loop await the same load. The module counts as loaded only once it has been executed
+completely (a module in `sys.modules` may still be executing), and a load that failed is tried again by the next
+caller, not remembered. Nothing here touches process-wide state beyond the import itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import importlib
 import importlib.util
-import marshal
+import logging
 import os
-import sys
 import threading
 import weakref
-from typing import TYPE_CHECKING
 
 from airflow_provider_dataworks.hooks.pool import run_blocking
-from airflow_provider_dataworks.utils.fanout import FanOut
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 CLIENT_MODULE = "alibabacloud_dataworks_public20240518.client"
-#: Compiles one source file: into its bytecode cache when it may be written (then the parent imports it normally,
-#: now and in every later process), else to stdout as a marshalled code object.
-_COMPILE = """
-import importlib.util, marshal, py_compile, sys
-source = sys.argv[1]
-if not sys.dont_write_bytecode:
-    try:
-        py_compile.compile(source, cfile=importlib.util.cache_from_source(source), doraise=True)
-        sys.exit(0)
-    except (OSError, py_compile.PyCompileError):
-        pass
-sys.stdout.buffer.write(marshal.dumps(compile(open(source, "rb").read(), source, "exec")))
-"""
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _loaded = threading.Event()
-_loading: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FanOut[None]] = weakref.WeakKeyDictionary()
+_loading: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[None]] = weakref.WeakKeyDictionary()
+_warned = False
 
 
 def load_sdk() -> None:
     """Make sure the SDK client module is imported completely (blocking: for workers and worker threads)."""
     if not _loaded.is_set():
-        _import(None)
+        _import()
 
 
 async def aload_sdk() -> None:
-    """Make sure the SDK client module is imported, blocking the loop for no more than a few milliseconds."""
+    """Make sure the SDK client module is imported, the import running in the provider's thread pool."""
     if _loaded.is_set():
         return
     loop = asyncio.get_running_loop()
-    pending = _loading.get(loop)
-    if pending is None or pending.failed():
-        pending = _loading[loop] = FanOut(_load())
-    await pending.wait()
+    load = _loading.get(loop)
+    if load is None:
+        load = _loading[loop] = asyncio.ensure_future(run_blocking(_import))
+        load.add_done_callback(lambda _: _loading.pop(loop, None))  # loaded, or failed: the next caller tries again
+    await asyncio.shield(load)  # a cancelled waiter leaves the load to the others
 
 
-async def _load() -> None:
-    origin, cached = await run_blocking(_locate)
-    code = None
-    if origin and not _has_fresh_bytecode(origin, cached):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            _COMPILE,
-            origin,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        data, _ = await process.communicate()
-        code = data if process.returncode == 0 and data else None  # None: cached now, or import the ordinary way
-    await run_blocking(_import, code)
-
-
-def _locate() -> tuple[str | None, str | None]:
-    """Source and bytecode-cache paths of the client module (imports only its small package)."""
-    spec = importlib.util.find_spec(CLIENT_MODULE)
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-        return None, None
-    return spec.origin, spec.cached
-
-
-def _has_fresh_bytecode(origin: str, cached: str | None) -> bool:
-    try:
-        return cached is not None and os.stat(cached).st_mtime >= os.stat(origin).st_mtime
-    except OSError:
-        return False
-
-
-def _import(code: bytes | None) -> None:
-    """Import the client module, from the child's compiled code when there is some (else the ordinary way)."""
+def _import() -> None:
+    """Import the client module once (other threads wait for it), warning first if it has no bytecode."""
     with _lock:
         if _loaded.is_set():
             return
-        with _collector_paused():
-            _execute(code)
+        _warn_without_bytecode()
+        importlib.import_module(CLIENT_MODULE)
         _loaded.set()
 
 
-def _execute(code: bytes | None) -> None:
-    if code is None or CLIENT_MODULE in sys.modules:
-        importlib.import_module(CLIENT_MODULE)
+def _warn_without_bytecode() -> None:
+    """One warning per process when the client module will be compiled from source (its cache missing or stale)."""
+    global _warned
+    if _warned:
         return
     spec = importlib.util.find_spec(CLIENT_MODULE)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[CLIENT_MODULE] = module
+    origin = spec.origin if spec is not None else None
+    if origin is None or not origin.endswith(".py") or has_bytecode(origin):
+        return
+    _warned = True
+    log.warning(
+        "The DataWorks SDK has no compiled bytecode (%s), so its first use compiles it, holding up every other "
+        "trigger of this process meanwhile. Compile it at install time: pip does by default; with uv use "
+        "--compile-bytecode (or UV_COMPILE_BYTECODE=1); or run python -m compileall %s",
+        importlib.util.cache_from_source(origin),
+        os.path.dirname(origin),
+    )
+
+
+def has_bytecode(source: str) -> bool:
+    """Whether `source` has a bytecode cache that the import system will use (this interpreter's, up to date)."""
     try:
-        exec(marshal.loads(code), module.__dict__)  # the SDK's own source, compiled by the child
-    except BaseException:
-        del sys.modules[CLIENT_MODULE]
-        raise
-    package, _, name = CLIENT_MODULE.rpartition(".")
-    setattr(sys.modules[package], name, module)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the SDK loads, and what the process holds then is frozen afterwards.
-
-    The load makes about 200,000 long-lived objects; a full collection walks them all while holding the GIL (100 to
-    170 ms, from whichever thread triggers it, stalling every trigger). Frozen objects (`gc.freeze`, as Airflow
-    does before forking) are never walked again.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+        with open(importlib.util.cache_from_source(source), "rb") as cached:
+            header = cached.read(16)
+        stat = os.stat(source)
+    except (OSError, NotImplementedError):
+        return False
+    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER:
+        return False
+    if int.from_bytes(header[4:8], "little") & 1:  # hash-based: checked against the source by the import itself
+        return True
+    mtime, size = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
+    return mtime == int(stat.st_mtime) & 0xFFFFFFFF and size == stat.st_size & 0xFFFFFFFF

@@ -6,22 +6,16 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.dates import biz_date_ms, default_data_date
+# Only what declaring the operator needs: a DAG file is parsed every 30 s. Starting the scan run, the wait loop
+# and the quality gate are imported by the methods that use them.
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
-from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.operators.dataworks import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
-from airflow_provider_dataworks.runs.record import SCAN_RUN_RECORD_KEY, RunLedger
-from airflow_provider_dataworks.runs.scan_runs import DEFAULT_SCAN_CREATION_TIMEOUT, ScanRunRequest, ScanRunStarter
-from airflow_provider_dataworks.runs.tries import dag_run_started, earlier_try_starts, try_kind
 from airflow_provider_dataworks.utils.compat import BaseOperator, conf
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.utils.task import DataWorksTaskMixin
+from airflow_provider_dataworks.utils.task import DEFAULT_CONN_ID, DataWorksTaskMixin
 from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
 from airflow_provider_dataworks.waits.kinds import DATA_QUALITY
-from airflow_provider_dataworks.waits.loop import wait_for_instances
-from airflow_provider_dataworks.waits.outcome import WaitOutcome
-from airflow_provider_dataworks.waits.quality import NO_STOP, finish_scan_run
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -34,6 +28,8 @@ log = logging.getLogger(__name__)
 DATA_QUALITY_SCAN_RUN_ID_XCOM_KEY = "data_quality_scan_run_id"
 #: The scan run parameter DataWorks requires: the scheduling time the scan's filters are relative to.
 TRIGGER_TIME = "triggerTime"
+#: runs.scan_runs' DEFAULT_SCAN_CREATION_TIMEOUT (declared here too, so that a DAG file does not import runs).
+DEFAULT_SCAN_CREATION_TIMEOUT = 60.0
 
 
 class DataWorksDataQualityScanOperator(DataWorksTaskMixin, BaseOperator):
@@ -80,7 +76,7 @@ class DataWorksDataQualityScanOperator(DataWorksTaskMixin, BaseOperator):
         timeout: float | timedelta = DEFAULT_TIMEOUT,
         creation_timeout: float | timedelta = DEFAULT_SCAN_CREATION_TIMEOUT,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        dataworks_conn_id: str = DEFAULT_CONN_ID,
         api_retry_limit: int = 5,
         api_retry_delay: float = 2.0,
         **kwargs: Any,
@@ -111,6 +107,8 @@ class DataWorksDataQualityScanOperator(DataWorksTaskMixin, BaseOperator):
             raise DataWorksConfigError(f"parameters must be a dict of name to value, not {given!r}.")
         parameters = {str(name): str(value) for name, value in given.items()}
         if TRIGGER_TIME not in parameters:
+            from airflow_provider_dataworks.dates import biz_date_ms, default_data_date
+
             zone = self.hook.settings.zone
             parameters[TRIGGER_TIME] = str(biz_date_ms(default_data_date(context, zone), zone))
         return parameters
@@ -120,6 +118,12 @@ class DataWorksDataQualityScanOperator(DataWorksTaskMixin, BaseOperator):
             return self._run(context)
 
     def _run(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_dataworks.runs.record import SCAN_RUN_RECORD_KEY, RunLedger
+        from airflow_provider_dataworks.runs.scan_runs import ScanRunRequest, ScanRunStarter
+        from airflow_provider_dataworks.runs.tries import dag_run_started, earlier_try_starts, try_kind
+        from airflow_provider_dataworks.waits.loop import wait_for_instances
+        from airflow_provider_dataworks.waits.quality import finish_scan_run
+
         scan_id = positive_int("data_quality_scan_id", self.data_quality_scan_id)
         deadline = self.wait_deadline(context, self.timeout)
         self.project_id = self.hook.project_id_or_default(self.project_id)
@@ -169,6 +173,9 @@ class DataWorksDataQualityScanOperator(DataWorksTaskMixin, BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired, from the run id the event carries."""
+        from airflow_provider_dataworks.waits.outcome import WaitOutcome
+        from airflow_provider_dataworks.waits.quality import finish_scan_run
+
         outcome = WaitOutcome.from_event(event)
         ids = outcome.instance_ids()
         with self.api_call_accounting(context, outcome.wait_started):
@@ -177,6 +184,8 @@ class DataWorksDataQualityScanOperator(DataWorksTaskMixin, BaseOperator):
     def on_kill(self) -> None:
         """Nothing to stop: DataWorks documents no call that stops a scan run; say which run goes on."""
         if self.data_quality_scan_run_id is not None:
+            from airflow_provider_dataworks.waits.quality import NO_STOP
+
             log.warning(
                 "The task was killed while data-quality scan run %s ran; %s.", self.data_quality_scan_run_id, NO_STOP
             )

@@ -6,36 +6,27 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.dates import default_data_date, parse_data_date
+# Only what declaring an operator needs: a DAG file is parsed every 30 s. Starting a run, the wait loop, outcomes
+# and failures are imported by the methods that use them.
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
     DataWorksConfigError,
     DataWorksInstanceNotFoundError,
     DataWorksWaitTimeout,
 )
-from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
-from airflow_provider_dataworks.runs.identity import RunIdentity, fit_run_name
-from airflow_provider_dataworks.runs.record import RunLedger
-from airflow_provider_dataworks.runs.starting import DEFAULT_CREATION_TIMEOUT, RunRequest, RunStarter
-from airflow_provider_dataworks.runs.tries import dag_run_started, earlier_try_starts, try_kind
 from airflow_provider_dataworks.utils.compat import BaseOperator, conf
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks.utils.task import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
-from airflow_provider_dataworks.waits.failures import (
-    FAILED_TASK_INSTANCES_XCOM_KEY,
-    collect_failed_tasks,
-    describe_failed_tasks,
-)
-from airflow_provider_dataworks.waits.kinds import WORKFLOW
-from airflow_provider_dataworks.waits.loop import wait_for_workflow_instances
-from airflow_provider_dataworks.waits.outcome import ERROR, FAILURE, TIMEOUT, WaitOutcome
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
     from airflow.sdk import Context
+
+    from airflow_provider_dataworks.runs.starting import RunStarter
+    from airflow_provider_dataworks.waits.outcome import WaitOutcome
 
 RUN_TYPES = ("ManualWorkflow", "SupplementData")
 WORKFLOW_INSTANCE_IDS_XCOM_KEY = "workflow_instance_ids"
@@ -43,6 +34,8 @@ WORKFLOW_INSTANCE_IDS_XCOM_KEY = "workflow_instance_ids"
 #: as Airflow sensors do.
 DEFAULT_POLL_INTERVAL = 60.0
 DEFAULT_TIMEOUT = 7 * 24 * 3600.0
+#: runs.starting's DEFAULT_CREATION_TIMEOUT (declared here too, so that a DAG file does not import runs.starting).
+DEFAULT_CREATION_TIMEOUT = 300.0
 #: Creation is quick; it is polled at most this often even when `poll_interval` is longer.
 MAX_CREATION_POLL_INTERVAL = 10.0
 #: How a message says that every started instance that was still going has been stopped.
@@ -69,7 +62,7 @@ class DataWorksGetWorkflowInstanceOperator(DataWorksTaskMixin, BaseOperator):
         workflow_instance_id: int | str,
         *,
         project_id: int | str | None = None,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        dataworks_conn_id: str = DEFAULT_CONN_ID,
         api_retry_limit: int = 5,
         api_retry_delay: float = 2.0,
         **kwargs: Any,
@@ -163,7 +156,7 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         stop_on_kill: bool = True,
         reuse_existing_run: bool = True,
         retry_from_failure: bool = False,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        dataworks_conn_id: str = DEFAULT_CONN_ID,
         api_retry_limit: int = 5,
         api_retry_delay: float = 2.0,
         **kwargs: Any,
@@ -199,6 +192,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     def biz_date_ranges(self, context: Context) -> list[tuple[str, str]]:
         """The rendered `biz_date` (default: the run's data date) as DataWorks `Periods.BizDates` ranges."""
+        from airflow_provider_dataworks.dates import default_data_date, parse_data_date
+
         zone = self.hook.settings.zone
         value = self.biz_date
         if is_blank(value):
@@ -219,6 +214,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     def waits_on(self) -> str | None:
         """A run waited for to its end is timed as a workflow wait; a run only started is not a wait."""
+        from airflow_provider_dataworks.waits.kinds import WORKFLOW
+
         return WORKFLOW.name if self.wait_for_termination else None
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
@@ -226,6 +223,11 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             return self._run(context)
 
     def _run(self, context: Context) -> list[dict[str, Any]]:
+        from airflow_provider_dataworks.runs.identity import RunIdentity, fit_run_name
+        from airflow_provider_dataworks.runs.record import RunLedger
+        from airflow_provider_dataworks.runs.starting import RunRequest, RunStarter
+        from airflow_provider_dataworks.runs.tries import dag_run_started, earlier_try_starts, try_kind
+
         ranges = self.biz_date_ranges(context)
         deadline = self.wait_deadline(context, self.timeout)
         self.project_id = self.hook.project_id_or_default(self.project_id)
@@ -277,6 +279,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
         if self.deferrable:
             self._defer(deadline)
         self.hook.get_conn()  # build the client here, so the wait's worker threads never look up the connection
+        from airflow_provider_dataworks.waits.loop import wait_for_workflow_instances
+
         outcome = asyncio.run(
             wait_for_workflow_instances(
                 self.hook, self.workflow_instance_ids, poll_interval=self.poll_interval, deadline=deadline
@@ -320,6 +324,8 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[dict[str, Any]]:
         """Resume after the trigger fired, from the ids the event carries (never from another task's XCom)."""
+        from airflow_provider_dataworks.waits.outcome import WaitOutcome
+
         outcome = WaitOutcome.from_event(event)
         self.workflow_instance_ids = outcome.instance_ids()
         with self.api_call_accounting(context, outcome.wait_started):
@@ -327,6 +333,14 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
 
     def _finish(self, context: Context, outcome: WaitOutcome) -> list[dict[str, Any]]:
         """Turn the wait's outcome into the task's: instances, or a failure after diagnostics / stopping."""
+        from airflow_provider_dataworks.waits.failures import (
+            FAILED_TASK_INSTANCES_XCOM_KEY,
+            collect_failed_tasks,
+            describe_failed_tasks,
+        )
+        from airflow_provider_dataworks.waits.kinds import WORKFLOW
+        from airflow_provider_dataworks.waits.outcome import ERROR, FAILURE, TIMEOUT
+
         if outcome.status == TIMEOUT:
             pending = outcome.pending_ids or self.workflow_instance_ids
             stopped = set(outcome.stopped_ids or [])

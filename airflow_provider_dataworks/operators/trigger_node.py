@@ -8,12 +8,12 @@ from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksCo
 from airflow_provider_dataworks.sensors.dataworks import DEFAULT_POKE_INTERVAL, DataWorksTaskInstanceSensor
 from airflow_provider_dataworks.status import BEFORE_TRIGGER, TRIGGER_NODE_TYPE
 from airflow_provider_dataworks.waits.kinds import TRIGGER_NODE, WORKFLOW
-from airflow_provider_dataworks.waits.outcome import TIMEOUT, WaitOutcome
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_dataworks.triggers.dataworks import DataWorksInstanceTrigger
+    from airflow_provider_dataworks.waits.outcome import WaitOutcome
 
 
 class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
@@ -119,11 +119,15 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
                 "DataWorks %s; waiting for it to finish.", WORKFLOW.describe(workflow, self.hook.settings.zone)
             )
             return None
+        from airflow_provider_dataworks.waits.outcome import WaitOutcome
+
         WaitOutcome.finished([workflow], WORKFLOW).instances_or_raise(WORKFLOW, self.console(workflow["Id"]))
         return node
 
     def _complete(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         """Resume after a wait: fire the ready instance, or defer again until its workflow instance finishes."""
+        from airflow_provider_dataworks.waits.outcome import TIMEOUT
+
         if outcome.status == TIMEOUT:
             return super()._complete(context, outcome)
         if outcome.ids_kwarg == WORKFLOW.ids_kwarg:  # the wait for the downstream nodes ended

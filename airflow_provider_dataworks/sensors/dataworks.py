@@ -6,13 +6,8 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.dates import (
-    default_data_date,
-    epoch_ms,
-    parse_data_date,
-    parse_scheduled_time,
-    schedule_period,
-)
+# Only what declaring a sensor needs: a DAG file is parsed every 30 s. The wait (outcomes, failures, the quality
+# gate, reachability, the hook, the trigger) is imported by the methods that run it.
 from airflow_provider_dataworks.exceptions import (
     DataWorksAPIError,
     DataWorksConfigError,
@@ -21,7 +16,6 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksTaskInstanceFailed,
     DataWorksWorkflowInstanceFailed,
 )
-from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.utils.compat import (
     AirflowSensorTimeout,
@@ -32,19 +26,10 @@ from airflow_provider_dataworks.utils.compat import (
     first_poke_of_try,
 )
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.utils.task import TRIGGER_FAILED, DataWorksTaskMixin, is_blank
+from airflow_provider_dataworks.utils.task import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
-from airflow_provider_dataworks.waits.failures import (
-    FAILED_TASK_INSTANCES_XCOM_KEY,
-    collect_failed_tasks,
-    describe_failed_tasks,
-    fetch_log_tail,
-)
 from airflow_provider_dataworks.waits.kinds import DATA_QUALITY, TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.lookup import check_instance_types
-from airflow_provider_dataworks.waits.outcome import FAILURE, TIMEOUT, WaitOutcome
-from airflow_provider_dataworks.waits.quality import finish_scan_run
-from airflow_provider_dataworks.waits.reachability import Reachability
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,6 +37,8 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_dataworks.triggers.dataworks import DataWorksInstanceTrigger
+    from airflow_provider_dataworks.waits.outcome import WaitOutcome
+    from airflow_provider_dataworks.waits.reachability import Reachability
 
 #: Default seconds between polls: 288 calls a day per wait polling all day (Basic Edition allows 100 a day in all,
 #: so there poll every 864 s or more); a wait spends only the polls it makes before its instance finishes.
@@ -80,7 +67,7 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
         scheduled_time: Any = None,
         project_id: int | str | None = None,
         env_type: str | None = None,
-        dataworks_conn_id: str = DataWorksHook.default_conn_name,
+        dataworks_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poke_interval: float = DEFAULT_POKE_INTERVAL,
         api_retry_limit: int = 5,
@@ -128,6 +115,14 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     def _lookup_dates(self, context: Context) -> dict[str, Any]:
         """The lookup's data date (BizDate ms), explicit scheduling time, the run's due time (epoch ms), and
         whether the DAG runs more often than daily (then the scheduling time must match exactly)."""
+        from airflow_provider_dataworks.dates import (
+            default_data_date,
+            epoch_ms,
+            parse_data_date,
+            parse_scheduled_time,
+            schedule_period,
+        )
+
         zone = self.hook.settings.zone
         day = parse_data_date(self.biz_date, zone) if not is_blank(self.biz_date) else default_data_date(context, zone)
         scheduled = None if is_blank(self.scheduled_time) else parse_scheduled_time(self.scheduled_time, zone)
@@ -193,6 +188,8 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     def reachability(self) -> Reachability:
         """What this wait knows of DataWorks' answers, kept across the pokes of one process."""
         if not hasattr(self, "_reachability"):
+            from airflow_provider_dataworks.waits.reachability import Reachability
+
             self._reachability = Reachability(self.hook, clock=time.time, logger=self.log)
         return self._reachability
 
@@ -213,10 +210,14 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
                 "%s %s is %s; waiting.", self.kind.noun.capitalize(), instance.get("Id"), instance.get("Status")
             )
             return None
+        from airflow_provider_dataworks.waits.outcome import WaitOutcome
+
         return self._result(context, WaitOutcome.finished([instance], self.kind))
 
     def _result(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         """The succeeded instance; a failed one fails the task, or skips it with `soft_fail` (in every mode)."""
+        from airflow_provider_dataworks.waits.outcome import FAILURE
+
         details = self._failure_details(context, outcome) if outcome.status == FAILURE else ""
         try:
             return outcome.instances_or_raise(self.kind, self.console(), details, self.hook.settings.zone)[0]
@@ -320,11 +321,15 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the trigger fired: succeed with the instance, or fail / time out with a clear reason."""
+        from airflow_provider_dataworks.waits.outcome import WaitOutcome
+
         outcome = WaitOutcome.from_event(event)
         with self.api_call_accounting(context, outcome.wait_started):
             return self._complete(context, outcome)
 
     def _complete(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
+        from airflow_provider_dataworks.waits.outcome import TIMEOUT
+
         if outcome.status == TIMEOUT:
             waited = outcome.pending_ids or self._known_instance_id() or getattr(self, self.kind.lookup_argument)
             raise AirflowSensorTimeout(
@@ -391,6 +396,12 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
 
     def _failure_details(self, context: Context, outcome: WaitOutcome) -> str:
         """The failed tasks of the failed instance: into XCom `failed_task_instances` and the message."""
+        from airflow_provider_dataworks.waits.failures import (
+            FAILED_TASK_INSTANCES_XCOM_KEY,
+            collect_failed_tasks,
+            describe_failed_tasks,
+        )
+
         tasks = collect_failed_tasks(
             self.hook, outcome.failed_instances(), self.log, project_id=self.project_id, env_type=self.env_type
         )
@@ -454,6 +465,8 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
 
     def _failure_details(self, context: Context, outcome: WaitOutcome) -> str:
         """The tail of the failed node's log, for the message and the task log."""
+        from airflow_provider_dataworks.waits.failures import fetch_log_tail
+
         tails = []
         for instance in outcome.failed_instances():
             tail = fetch_log_tail(self.hook, instance["Id"], self.log)
@@ -501,6 +514,8 @@ class DataWorksDataQualityScanRunSensor(DataWorksInstanceSensorBase):
 
     def _result(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         """The run, gated on its verdict; a failed gate fails the task, or skips it with `soft_fail`."""
+        from airflow_provider_dataworks.waits.quality import finish_scan_run
+
         try:
             return finish_scan_run(self, outcome, fail_on_warn=self.fail_on_warn, run_id=self._known_instance_id())
         except DataWorksDataQualityCheckFailed as err:

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
 from airflow_provider_dataworks.links.dataworks import console_url
 from airflow_provider_dataworks.utils.compat import AirflowRescheduleException, TaskDeferred
 from airflow_provider_dataworks.utils.metrics import time_wait, wait_outcome
@@ -17,6 +16,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from airflow_provider_dataworks.exceptions import DataWorksInstanceIdNotFoundError, DataWorksInstanceNotFoundError
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
+#: The connection a task uses unless told otherwise: `DataWorksHook.default_conn_name`, here so that a DAG file
+#: declaring tasks does not import the hook (it is imported when a task runs).
+DEFAULT_CONN_ID = "dataworks_default"
 
 #: Airflow's own deferral timeout comes this long after the trigger's deadline, so the trigger's timeout event
 #: (with the task's own message, and the run operator's stop) always wins the race against the scheduler.
@@ -48,6 +52,8 @@ class DataWorksTaskMixin:
     def hook(self) -> DataWorksHook:
         """One hook per task run, created on first use (never at DAG parse time)."""
         if not hasattr(self, "_hook"):
+            from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+
             self._hook = DataWorksHook(
                 self.dataworks_conn_id, retry_limit=self.api_retry_limit, retry_delay=self.api_retry_delay
             )

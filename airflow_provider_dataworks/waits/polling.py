@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Reads that arrive within this many seconds of the first of a round share its batch call. Waits sharing a
-#: poller sleep to the same wall-clock grid, so their reads arrive together.
+#: poller sleep to the same wall-clock grid (loop.py's `aligned_delay`), so their reads arrive together.
 BATCH_WINDOW_SECONDS = 0.2
 #: A group nobody has read for this long is forgotten (with its hook and client): data dates move on.
 IDLE_POLLER_SECONDS = 3600.0
@@ -58,7 +58,8 @@ class DirectReader:
 @dataclass
 class _Round:
     ids: set[int]
-    #: The batch answer by instance id (None if the batch failed) and the API calls it took.
+    #: The batch answer by instance id (None if the batch failed) and the API calls it took, handed to the round's
+    #: readers a slice per loop iteration (a FanOut: see utils/fanout.py for what that is worth).
     answers: FanOut[tuple[dict[int, dict[str, Any]] | None, int]]
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 
 import pytest
 
 from airflow_provider_dataworks.utils import fanout
 from airflow_provider_dataworks.utils.fanout import FanOut
-from airflow_provider_dataworks.waits import loop as wait_loop
 from airflow_provider_dataworks.waits import polling
 
 WAITERS = 3 * fanout.SLICE + 7
@@ -89,26 +87,6 @@ async def test_a_cancelled_waiter_cancels_only_its_own_wait() -> None:
     release.set()
     assert await kept == 7
     assert cancelled.cancelled()
-
-
-async def test_waits_due_at_one_grid_point_share_one_timer_and_wake_in_slices() -> None:
-    ticks = LoopTicks()
-    woken_at: list[int] = []
-    woken_time: list[float] = []
-    due = round(time.time() + 0.25, 1)  # a grid point, as `aligned_delay` gives: whole tenths of a second
-
-    async def wait_to_grid() -> None:
-        await wait_loop.sleep_to_grid(due - time.time())
-        woken_at.append(ticks.count)
-        woken_time.append(time.time())
-
-    sleepers = [asyncio.ensure_future(wait_to_grid()) for _ in range(WAITERS)]
-    await asyncio.sleep(0)
-    assert len(wait_loop._grid_wakes[asyncio.get_running_loop()]) == 1  # one timer for all
-    await asyncio.gather(*sleepers)
-    ticks.stop()
-    assert min(woken_time) >= due - 0.01
-    assert max(Counter(woken_at).values()) <= fanout.SLICE
 
 
 async def test_readers_of_one_shared_round_wake_in_slices() -> None:
