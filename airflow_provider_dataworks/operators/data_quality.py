@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_dataworks.exceptions import DataWorksConfigError
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
 from airflow_provider_dataworks.operators.dataworks import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from airflow_provider_dataworks.task_base import DEFAULT_CONN_ID, DataWorksTaskMixin
 from airflow_provider_dataworks.utils.compat import BaseOperator, conf
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.utils.task import DEFAULT_CONN_ID, DataWorksTaskMixin
 from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
 from airflow_provider_dataworks.waits.kinds import DATA_QUALITY
 

@@ -15,9 +15,9 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWaitTimeout,
 )
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.task_base import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.compat import BaseOperator, conf
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.utils.task import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWorkflowInstanceFailed,
 )
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.task_base import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.compat import (
     AirflowSensorTimeout,
     AirflowSkipException,
@@ -26,7 +27,6 @@ from airflow_provider_dataworks.utils.compat import (
     first_poke_of_try,
 )
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
-from airflow_provider_dataworks.utils.task import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.validation import positive_int, positive_seconds
 from airflow_provider_dataworks.waits.kinds import DATA_QUALITY, TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.lookup import check_instance_types

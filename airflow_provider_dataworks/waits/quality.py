@@ -15,7 +15,7 @@ from airflow_provider_dataworks.waits.outcome import ERROR, TIMEOUT
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airflow_provider_dataworks.utils.task import DataWorksTaskMixin
+    from airflow_provider_dataworks.task_base import DataWorksTaskMixin
     from airflow_provider_dataworks.waits.outcome import WaitOutcome
 
 log = logging.getLogger(__name__)

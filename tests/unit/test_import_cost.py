@@ -130,7 +130,7 @@ def test_the_declared_defaults_are_the_ones_the_runtime_uses() -> None:
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.operators import data_quality, dataworks
     from airflow_provider_dataworks.runs import scan_runs, starting
-    from airflow_provider_dataworks.utils.task import DEFAULT_CONN_ID
+    from airflow_provider_dataworks.task_base import DEFAULT_CONN_ID
 
     assert DataWorksHook.default_conn_name == DEFAULT_CONN_ID
     assert dataworks.DEFAULT_CREATION_TIMEOUT == starting.DEFAULT_CREATION_TIMEOUT
