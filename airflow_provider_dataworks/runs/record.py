@@ -42,9 +42,13 @@ class RunRecord:
     instance_ids: list[int] = field(default_factory=list)
     run: str | None = None
 
-    def is_of(self, run: str) -> bool:
-        """Whether the recorded operation and instances are of `run` (see `run_key`)."""
-        return self.run == run
+    def of(self, run: str) -> RunRecord | None:
+        """This record where its operation and instances are of `run` (see `run_key`) or of none yet, else None: a
+        try of an edited task (another workflow, scan or parameters) must not take the recorded run for its own."""
+        if self.run is None or self.run == run:
+            return self
+        log.warning("The task state store records run %s, not %s (the task was edited?): looking again.", self.run, run)
+        return None
 
     @classmethod
     def load(cls, value: Any) -> RunRecord | None:

@@ -111,9 +111,7 @@ class ScanRunStarter:
     ) -> dict[str, Any] | None:
         """The scan run earlier tries started: read by its recorded id, else looked for by scan, creation time and
         parameters, through the listing window while a create may still be showing up."""
-        if record is not None and record.run is not None and not record.is_of(self.request.key):
-            log.warning("The task state store records %s, not %s: looking by parameters.", record.run, self.request.key)
-            record = None
+        record = record.of(self.request.key) if record is not None else None
         if record is not None and record.instance_ids:
             try:
                 return self.hook.get_data_quality_scan_run(record.instance_ids[-1], deadline=deadline)

@@ -162,13 +162,7 @@ class RunStarter:
     ) -> list[dict[str, Any]]:
         """The instances of the run earlier tries started: resolved from the record by instance ids or operation
         id where it has them, else looked for by identity, through the creation window while it may be open."""
-        if record is not None and record.run is not None and not record.is_of(self.run_key):
-            log.warning(
-                "The task state store records run %s, not %s (the task was edited?): looking by identity instead.",
-                record.run,
-                self.run_key,
-            )
-            record = None
+        record = record.of(self.run_key) if record is not None else None
         if record is not None and record.instance_ids:
             return self._read_instances(record.instance_ids, deadline)
         if record is not None and record.operation_id:

@@ -73,7 +73,7 @@ def test_the_ledger_records_each_step_of_a_create() -> None:
     later = RunLedger(store).read()
     assert later is not None
     assert (later.first_try_started, later.operation_id, later.instance_ids) == (100.0, "op-1", [5, 6])
-    assert later.is_of("601/r") and not later.is_of("602/r")
+    assert later.of("601/r") is later and later.of("602/r") is None
 
 
 def test_a_refused_create_leaves_no_pending_request() -> None:
