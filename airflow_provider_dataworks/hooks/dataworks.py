@@ -318,7 +318,7 @@ class DataWorksHook(BaseHook):
         return ApiRequest(
             "GetWorkflowInstance",
             {"Id": instance_id},
-            read=functools.partial(_workflow_instance, instance_id=instance_id),
+            read=functools.partial(_found, field="WorkflowInstance", noun="workflow instance", object_id=instance_id),
             deadline=deadline,
         )
 
@@ -510,7 +510,7 @@ class DataWorksHook(BaseHook):
         return ApiRequest(
             "GetTaskInstance",
             {"Id": task_instance_id},
-            read=functools.partial(_task_instance, task_instance_id=task_instance_id),
+            read=functools.partial(_found, field="TaskInstance", noun="task instance", object_id=task_instance_id),
             deadline=deadline,
         )
 
@@ -584,7 +584,7 @@ class DataWorksHook(BaseHook):
         return ApiRequest(
             "GetDataQualityScanRun",
             {"Id": run_id},
-            read=functools.partial(_scan_run, run_id=run_id),
+            read=functools.partial(_found, field="DataQualityScanRun", noun="data-quality scan run", object_id=run_id),
             deadline=deadline,
         )
 
@@ -672,46 +672,18 @@ class DataWorksHook(BaseHook):
         return f"{settings.protocol}://{host or settings.endpoint or f'dataworks.{settings.region_id}.aliyuncs.com'}"
 
 
-def _workflow_instance(body: dict[str, Any], *, instance_id: int) -> dict[str, Any]:
-    """The instance from a GetWorkflowInstance body; a 200 without one means DataWorks does not know the id."""
-    instance = body.get("WorkflowInstance")
-    if not instance:
+def _found(body: dict[str, Any], *, field: str, noun: str, object_id: int) -> dict[str, Any]:
+    """The `field` object of a `Get<field>` body; a 200 without one means DataWorks does not know the id."""
+    found = body.get(field)
+    if not found:
         raise DataWorksInstanceNotFoundError(
-            f"workflow instance {instance_id} was not found (the response carried no WorkflowInstance)",
-            action="GetWorkflowInstance",
-            code="WorkflowInstance.Missing",
+            f"{noun} {object_id} was not found (the response carried no {field})",
+            action=f"Get{field}",
+            code=f"{field}.Missing",
             status_code=200,
             request_id=body.get("RequestId"),
         )
-    return dict(instance)
-
-
-def _task_instance(body: dict[str, Any], *, task_instance_id: int) -> dict[str, Any]:
-    """The instance from a GetTaskInstance body; a 200 without one means DataWorks does not know the id."""
-    instance = body.get("TaskInstance")
-    if not instance:
-        raise DataWorksInstanceNotFoundError(
-            f"task instance {task_instance_id} was not found (the response carried no TaskInstance)",
-            action="GetTaskInstance",
-            code="TaskInstance.Missing",
-            status_code=200,
-            request_id=body.get("RequestId"),
-        )
-    return dict(instance)
-
-
-def _scan_run(body: dict[str, Any], *, run_id: int) -> dict[str, Any]:
-    """The run from a GetDataQualityScanRun body; a 200 without one means DataWorks does not know the id."""
-    run = body.get("DataQualityScanRun")
-    if not run:
-        raise DataWorksInstanceNotFoundError(
-            f"data-quality scan run {run_id} was not found (the response carried no DataQualityScanRun)",
-            action="GetDataQualityScanRun",
-            code="DataQualityScanRun.Missing",
-            status_code=200,
-            request_id=body.get("RequestId"),
-        )
-    return dict(run)
+    return dict(found)
 
 
 def _run_id(body: dict[str, Any]) -> int:
