@@ -185,6 +185,7 @@ class LoopWatch:
         self._started: list[float] = []
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._paused: list[tuple[float, float]] = []
 
     def _watch(self, phase: str, info: dict[str, Any]) -> None:
         if info["generation"] == 2:
@@ -207,6 +208,13 @@ class LoopWatch:
         self.samples.clear()
         self.collections.clear()
 
+    def count_objects(self) -> int:
+        """The objects the collector tracks now; the samples this count stalls are dropped (it is the benchmark's)."""
+        begin = time.perf_counter()
+        count = len(gc.get_objects())
+        self._paused.append((begin, time.perf_counter()))
+        return count
+
     async def stop(self) -> None:
         gc.callbacks.remove(self._watch)
         self._stop.set()
@@ -217,6 +225,8 @@ class LoopWatch:
         """Sorted lags (s); `outside_collections`: less the time full collections took within each sample."""
         found = []
         for begin, end in self.samples:
+            if any(b < end and e > begin for b, e in self._paused):
+                continue
             lag = end - begin - self.tick
             if outside_collections:
                 lag -= sum(max(0.0, min(end, e) - max(begin, b)) for b, e in self.collections)
@@ -234,6 +244,12 @@ class LoopWatch:
         }
 
 
+async def first_event(trigger: Any, delay: float) -> Any:
+    """The first event `trigger` fires, its run starting `delay` seconds from now."""
+    await asyncio.sleep(delay)
+    return await anext(trigger.run())
+
+
 async def waits_in_one_loop(
     connection: str,
     ids: list[int],
@@ -243,8 +259,9 @@ async def waits_in_one_loop(
     stagger: float = 0.0,
 ) -> dict[str, Any]:
     """Run one trigger per instance (or scan run) on this loop until all fire; measure loop lag, memory and CPU.
-    `switched_off` names a mechanism (of MECHANISMS) to switch off in this process first; the triggers start all
-    at once (as after a triggerer restart), or spread evenly over `stagger` seconds."""
+    `switched_off` names a mechanism (of MECHANISMS) to switch off in this process first; the triggers are
+    created one per loop iteration, as Airflow's triggerer creates them (`create_triggers`): all at once (as after a
+    triggerer restart), or their runs spread evenly over `stagger` seconds."""
     os.environ[f"AIRFLOW_CONN_{BENCH_CONN.upper()}"] = connection
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.triggers import dataworks as triggers_module
@@ -262,18 +279,21 @@ async def waits_in_one_loop(
     await DataWorksHook(BENCH_CONN).aget_conn()  # first use: the SDK loads and the client is built, loop running
     watch.reset()  # the first use is measured on its own (first_use)
     base_rss, peak_rss = rss_kb(), 0
+    base_objects, waiting_objects = watch.count_objects(), None
     cpu, wall = time.process_time(), time.perf_counter()
-    triggers = [
-        trigger_class([i], time.time() + 600, dataworks_conn_id=BENCH_CONN, poll_interval=interval) for i in ids
-    ]
-
-    async def started(trigger: Any, delay: float) -> Any:
-        await asyncio.sleep(delay)
-        return await anext(trigger.run())
-
-    runs = [asyncio.ensure_future(started(t, stagger * n / len(triggers))) for n, t in enumerate(triggers)]
+    triggers, runs = [], []
+    for n, instance_id in enumerate(ids):  # as Airflow's triggerer creates them: one per loop iteration
+        await asyncio.sleep(0)
+        triggers.append(
+            trigger_class([instance_id], time.time() + 600, dataworks_conn_id=BENCH_CONN, poll_interval=interval)
+        )
+        await asyncio.sleep(0)
+        runs.append(asyncio.create_task(first_event(triggers[-1], stagger * n / len(ids))))
+    created = time.perf_counter()
     while not all(r.done() for r in runs):
         peak_rss = max(peak_rss, rss_kb())
+        if waiting_objects is None and time.perf_counter() - created > stagger + interval * 0.6:
+            waiting_objects = watch.count_objects()  # between the first and the second poll: every wait waiting
         await asyncio.sleep(0.5)
     events = [r.result().payload for r in runs]
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -284,6 +304,10 @@ async def waits_in_one_loop(
         "cpu_s": round(cpu, 2),
         **watch.report(),
         "kb_per_wait": round((peak_rss - base_rss) / len(ids), 1),
+        "objects_before_waits": base_objects,
+        "objects_per_waiting_wait": (
+            None if waiting_objects is None else round((waiting_objects - base_objects) / len(ids), 1)
+        ),
         "api_calls_by_trigger_logs": round(sum(t.api_calls() for t in triggers), 1),
     }
 
@@ -319,11 +343,14 @@ async def first_use(connection: str, triggerer_sized: bool) -> dict[str, Any]:
     took = time.perf_counter() - start
     await watch.stop()
     report = watch.report()
+    gc.collect()  # the measurement is over: what the load keeps, without its garbage
+    kept = len(gc.get_objects()) - objects
     return {
         "max_loop_lag_ms": round(report["loop_lag_max_ms"], 1),
         "full_collections_ms": report["full_collections_ms"],
         "max_loop_lag_outside_full_collections_ms": round(report["loop_lag_max_outside_full_collections_ms"], 1),
         "objects_before": objects,
+        "objects_the_load_keeps": kept,
         "load_s": round(took, 2),
     }
 
