@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 #: Default seconds between polls: 288 calls a day per wait polling all day (Basic Edition allows 100 a day in all,
 #: so there poll every 864 s or more); a wait spends only the polls it makes before its instance finishes.
 DEFAULT_POKE_INTERVAL = 300.0
+#: Templated after a kind's id and lookup arguments: what a lookup and the console link read.
+LOOKUP_TEMPLATE_FIELDS = ("biz_date", "scheduled_time", "project_id", "env_type", "dataworks_conn_id")
+#: Templated after the id of a kind waited for by id only: what the console link reads.
+ID_TEMPLATE_FIELDS = ("project_id", "dataworks_conn_id")
 
 
 class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
@@ -50,12 +54,26 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
     same outcome in poke, reschedule and deferrable modes, and `soft_fail` turning a failure into a skip.
 
     A subclass declares its `kind` (whose arguments it takes: `kind.id_argument`, `kind.lookup_argument`) and the
-    trigger that waits for it when deferred.
+    trigger that waits for it when deferred; its templated fields follow from the kind.
     """
 
     kind: InstanceKind
     #: The trigger class's name in triggers.dataworks, imported only on deferral (a DAG file never needs it).
     trigger_name: str
+    operator_extra_links = (DataWorksConsoleLink(),)
+    ui_color = "#ff6a00"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Template the kind's own arguments, then the shared ones, so a sensor declares its kind and not the list
+        (a class that names its own `template_fields` keeps them)."""
+        super().__init_subclass__(**kwargs)
+        if "template_fields" in vars(cls) or not hasattr(cls, "kind"):
+            return
+        lookup_argument = getattr(cls.kind, "lookup_argument", None)
+        if lookup_argument:
+            cls.template_fields = (cls.kind.id_argument, lookup_argument, *LOOKUP_TEMPLATE_FIELDS)
+        else:
+            cls.template_fields = (cls.kind.id_argument, *ID_TEMPLATE_FIELDS)
 
     def __init__(
         self,
@@ -369,17 +387,6 @@ class DataWorksWorkflowInstanceSensor(DataWorksInstanceSensorBase):
     :param api_retry_delay: base seconds of the backoff between those retries.
     """
 
-    template_fields = (
-        "workflow_instance_id",
-        "workflow_id",
-        "biz_date",
-        "scheduled_time",
-        "project_id",
-        "env_type",
-        "dataworks_conn_id",
-    )
-    operator_extra_links = (DataWorksConsoleLink(),)
-    ui_color = "#ff6a00"
     kind = WORKFLOW
     trigger_name = "DataWorksWorkflowInstanceTrigger"
 
@@ -438,17 +445,6 @@ class DataWorksTaskInstanceSensor(DataWorksInstanceSensorBase):
     :param api_retry_delay: base seconds of the backoff between those retries.
     """
 
-    template_fields = (
-        "task_instance_id",
-        "dataworks_task_id",
-        "biz_date",
-        "scheduled_time",
-        "project_id",
-        "env_type",
-        "dataworks_conn_id",
-    )
-    operator_extra_links = (DataWorksConsoleLink(),)
-    ui_color = "#ff6a00"
     kind = TASK
     trigger_name = "DataWorksTaskInstanceTrigger"
 
@@ -496,9 +492,6 @@ class DataWorksDataQualityScanRunSensor(DataWorksInstanceSensorBase):
     :param api_retry_delay: base seconds of the backoff between those retries.
     """
 
-    template_fields = ("data_quality_scan_run_id", "project_id", "dataworks_conn_id")
-    operator_extra_links = (DataWorksConsoleLink(),)
-    ui_color = "#ff6a00"
     kind = DATA_QUALITY
     trigger_name = "DataWorksDataQualityScanRunTrigger"
 
