@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 DATA_QUALITY_SCAN_RUN_ID_XCOM_KEY = "data_quality_scan_run_id"
 #: The scan run parameter DataWorks requires: the scheduling time the scan's filters are relative to.
 TRIGGER_TIME = "triggerTime"
-#: runs.scan_runs' DEFAULT_SCAN_CREATION_TIMEOUT (declared here too, so that a DAG file does not import runs).
+#: Seconds a scan run may take to show in ListDataQualityScanRuns after its create: a lost answer's run is looked
+#: for this long before another is created.
 DEFAULT_SCAN_CREATION_TIMEOUT = 60.0
 
 

@@ -34,7 +34,8 @@ WORKFLOW_INSTANCE_IDS_XCOM_KEY = "workflow_instance_ids"
 #: as Airflow sensors do.
 DEFAULT_POLL_INTERVAL = 60.0
 DEFAULT_TIMEOUT = 7 * 24 * 3600.0
-#: runs.starting's DEFAULT_CREATION_TIMEOUT (declared here too, so that a DAG file does not import runs.starting).
+#: Seconds DataWorks may take to create a run in the background: after an answer that may have been lost, the run
+#: is looked for by its identity this long before it is created again.
 DEFAULT_CREATION_TIMEOUT = 300.0
 #: Creation is quick; it is polled at most this often even when `poll_interval` is longer.
 MAX_CREATION_POLL_INTERVAL = 10.0

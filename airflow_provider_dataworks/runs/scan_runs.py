@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Seconds a scan run may take to show in ListDataQualityScanRuns after its create: a lost answer's run is looked
-#: for this long before another is created.
-DEFAULT_SCAN_CREATION_TIMEOUT = 60.0
-
 
 @dataclass(frozen=True)
 class ScanRunRequest:
@@ -66,7 +62,7 @@ class ScanRunStarter:
     hook: DataWorksHook
     request: ScanRunRequest
     poll_interval: float
-    creation_timeout: float = DEFAULT_SCAN_CREATION_TIMEOUT
+    creation_timeout: float
     ledger: RunLedger = field(default_factory=lambda: RunLedger(None))
     run_id: int | None = None
     known_ids: set[int] = field(default_factory=set)

@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Seconds DataWorks may take to create a run in the background: after an answer that may have been lost, the run
-#: is looked for by its identity this long before it is created again.
-DEFAULT_CREATION_TIMEOUT = 300.0
 #: Seconds a failure may spend finding out which instances a creation made, before stopping them.
 RESOLVE_TIMEOUT_SECONDS = 30.0
 #: Seconds a kill may spend on it: Airflow sends SIGKILL 5 s after SIGTERM, and the stop call needs the rest.
@@ -80,7 +77,7 @@ class RunStarter:
     hook: DataWorksHook
     request: RunRequest
     creation_poll_interval: float
-    creation_timeout: float = DEFAULT_CREATION_TIMEOUT
+    creation_timeout: float
     limits: str = "deadline"
     ledger: RunLedger = field(default_factory=lambda: RunLedger(None))
     operation_id: str | None = None
@@ -185,13 +182,14 @@ class RunStarter:
         else:
             return []  # the record says no earlier try asked DataWorks for a run
         window_end = min(deadline, window_opened + self.creation_timeout)
-        if time.time() >= window_end:
+        if time.time() + self.creation_poll_interval > window_end:
             return []
         log.info(
             "No run of an earlier try is listed yet; DataWorks may still be creating one: looking by identity "
             "until %s.",
             time.strftime("%H:%M:%S", time.localtime(window_end)),
         )
+        time.sleep(self.creation_poll_interval)  # the look just made was this moment's
         return self._look_by_identity(window_end, set())
 
     def _read_instances(self, instance_ids: list[int], deadline: float) -> list[dict[str, Any]]:
@@ -381,15 +379,13 @@ class RunStarter:
             found += [i for i in instances if request.identity.owns(i, request.name) and _created_since(i, since)]
         return found
 
-    def _new_instance_ids(self, requested: float | None, deadline: float | None) -> list[int]:
-        """Ids of a run of this identity that no earlier try made (created since `requested`, epoch s, less the
-        clock skew), if it covers every data date."""
+    def _new_run(self, exclude: set[int], requested: float | None, deadline: float | None) -> list[dict[str, Any]]:
+        """One look for a run of this identity not among `exclude` and created since `requested` (epoch s, less the
+        clock skew): its instances once they cover every data date, else none (DataWorks may still be creating it)."""
         since = None if requested is None else requested - CLOCK_SKEW_SECONDS
-        new = [i for i in self.own_instances(deadline, created_since=since) if int(i["Id"]) not in self.earlier_ids]
+        found = [i for i in self.own_instances(deadline, created_since=since) if int(i["Id"]) not in exclude]
         days = {self.hook.biz_date_ms(d) for d in self.request.days()}
-        if days <= {int(i["BizDate"]) for i in new}:
-            return sorted(int(i["Id"]) for i in new)
-        return []
+        return found if days <= {int(i["BizDate"]) for i in found} else []
 
     def _find_new_run(self, requested: float, deadline: float) -> list[int]:
         """Look for the run a lost answer may have created, until it appears or the creation window closes."""
@@ -400,20 +396,18 @@ class RunStarter:
     def _look_by_identity(
         self, window_end: float, exclude: set[int], requested: float | None = None
     ) -> list[dict[str, Any]]:
-        """List this identity's runs until one covering every data date appears (not among `exclude`, created
-        since `requested`) or `window_end` passes; transient errors only delay the next look."""
-        days = {self.hook.biz_date_ms(d) for d in self.request.days()}
-        since = None if requested is None else requested - CLOCK_SKEW_SECONDS
+        """Look for a new run (see `_new_run`) until one appears or `window_end` passes; transient errors only delay
+        the next look."""
         while True:
             self._check_not_killed()
             try:
-                found = [i for i in self.own_instances(window_end, created_since=since) if int(i["Id"]) not in exclude]
+                found = self._new_run(exclude, requested, window_end)
             except DataWorksAPIError as err:
                 if not err.retryable:
                     raise
                 log.warning("Could not look for the run yet (%s); looking again.", err)
                 found = []
-            if days <= {int(i["BizDate"]) for i in found}:
+            if found:
                 return found
             if time.time() + self.creation_poll_interval > window_end:
                 return []
@@ -447,7 +441,9 @@ class RunStarter:
                 log.warning("Could not resolve creation operation %s: %s", self.operation_id, err)
         if not self.instance_ids and self.create_unresolved and not self.operation_id:
             try:
-                self.instance_ids = self._new_instance_ids(self.ledger_requested(), limit)
+                self.instance_ids = sorted(
+                    int(i["Id"]) for i in self._new_run(self.earlier_ids, self.ledger_requested(), limit)
+                )
             except DataWorksAPIError as err:
                 log.warning("Could not look up the run %r by identity: %s", self.request.name, err)
         if not self.instance_ids and self.create_unresolved:

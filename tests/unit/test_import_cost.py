@@ -3,6 +3,7 @@ what only a running task needs; loading the SDK later changes nothing process-wi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -128,13 +129,15 @@ def test_a_dag_file_loads_only_the_declarations() -> None:
 
 def test_the_declared_defaults_are_the_ones_the_runtime_uses() -> None:
     from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
-    from airflow_provider_dataworks.operators import data_quality, dataworks
-    from airflow_provider_dataworks.runs import scan_runs, starting
+    from airflow_provider_dataworks.runs.scan_runs import ScanRunStarter
+    from airflow_provider_dataworks.runs.starting import RunStarter
     from airflow_provider_dataworks.task_base import DEFAULT_CONN_ID
 
     assert DataWorksHook.default_conn_name == DEFAULT_CONN_ID
-    assert dataworks.DEFAULT_CREATION_TIMEOUT == starting.DEFAULT_CREATION_TIMEOUT
-    assert data_quality.DEFAULT_SCAN_CREATION_TIMEOUT == scan_runs.DEFAULT_SCAN_CREATION_TIMEOUT
+    # The creation timeouts' defaults live in the operators' modules only: a starter is always given one.
+    for starter in (RunStarter, ScanRunStarter):
+        (creation_timeout,) = [f for f in dataclasses.fields(starter) if f.name == "creation_timeout"]
+        assert creation_timeout.default is dataclasses.MISSING, starter
 
 
 DAG_FILE_PROBE = """
