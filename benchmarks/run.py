@@ -67,12 +67,28 @@ def _no_one_lookup_at_a_time() -> None:
     dataworks._one_lookup_at_a_time = lambda key, lookup: lookup()  # type: ignore[assignment,return-value]  # each its own
 
 
+def _no_call_slots() -> None:
+    from airflow_provider_dataworks.hooks import dataworks
+
+    class Unlimited:  # every call builds its retry state and queues its future for a pool thread at once
+        async def __aenter__(self) -> Unlimited:
+            return self
+
+        async def __aexit__(self, *exc_info: object) -> None:
+            return None
+
+        sleep = staticmethod(asyncio.sleep)
+
+    dataworks.CallSlot = Unlimited  # type: ignore[assignment,misc]
+
+
 #: What the provider does for many waits in one loop, and how the ablation switches each off in its child process.
 MECHANISMS: dict[str, Any] = {
     "shared_polling": _no_shared_polling,
     "fanout_slicing": _no_fanout_slicing,
     "clock_alignment": _no_clock_alignment,
     "one_lookup_at_a_time": _no_one_lookup_at_a_time,
+    "call_slots": _no_call_slots,
 }
 
 #: What a DAG file imports, timed after `import airflow.sdk` in a fresh interpreter.

@@ -22,7 +22,7 @@ from airflow_provider_dataworks.exceptions import DataWorksConfigError, DataWork
 from airflow_provider_dataworks.hooks.actions import LIST_PAGE_SIZE, ApiRequest, Pages, api_method
 from airflow_provider_dataworks.hooks.connection import ConnectionSettings
 from airflow_provider_dataworks.hooks.errors import translate_sdk_error
-from airflow_provider_dataworks.hooks.pool import run_blocking
+from airflow_provider_dataworks.hooks.pool import CallSlot, run_blocking
 from airflow_provider_dataworks.hooks.retry import RetryPolicy, is_refused, is_retryable
 from airflow_provider_dataworks.status import ENV_TYPES
 from airflow_provider_dataworks.utils.compat import BaseHook
@@ -279,15 +279,19 @@ class DataWorksHook(BaseHook):
     ) -> dict[str, Any]:
         """Call an API action without blocking the event loop (for triggers), never pausing past `deadline`.
 
-        Each attempt runs the blocking client in the provider's thread pool and the backoff is awaited. Measured
+        Each attempt runs the blocking client in the provider's thread pool, the call holding one of the loop's call
+        slots (see hooks/pool.py) except while its backoff is awaited. Measured
         against the SDK's own aiohttp `*_async` methods (see benchmarks/), this blocks the loop far less (signing
         and parsing stay off it) at the same throughput.
         """
         if self._client is None:
             await self.aget_conn()
-        async for attempt in self.retry_policy.async_retrying(deadline=deadline, retry_on=retry_on):
-            with attempt:
-                body = await run_blocking(self._call_once, action, params)
+        async with CallSlot() as slot:
+            async for attempt in self.retry_policy.async_retrying(
+                deadline=deadline, retry_on=retry_on, sleep=slot.sleep
+            ):
+                with attempt:
+                    body = await run_blocking(self._call_once, action, params)
         return body
 
     def send(self, request: ApiRequest[T]) -> T:

@@ -25,7 +25,7 @@ from tenacity.stop import stop_base
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksThrottlingError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,16 @@ class RetryPolicy:
         return Retrying(**self._options(deadline, retry_on))
 
     def async_retrying(
-        self, *, deadline: float | None = None, retry_on: Callable[[BaseException], bool] = is_retryable
+        self,
+        *,
+        deadline: float | None = None,
+        retry_on: Callable[[BaseException], bool] = is_retryable,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> AsyncRetrying:
-        """Awaiting retry loop, for triggers (sleeps with asyncio.sleep); bounded by `deadline` like `retrying`."""
-        return AsyncRetrying(**self._options(deadline, retry_on))
+        """Awaiting retry loop, for triggers (awaits `sleep`, default asyncio.sleep); bounded by `deadline` like
+        `retrying`."""
+        options = self._options(deadline, retry_on)
+        return AsyncRetrying(**options) if sleep is None else AsyncRetrying(sleep=sleep, **options)
 
 
 class _stop_before_deadline(stop_base):

@@ -74,3 +74,95 @@ async def test_a_hung_endpoint_cannot_starve_other_triggers_threads(small_pool: 
     assert await asyncio.wait_for(asyncio.to_thread(lambda: "other provider"), timeout=2) == "other provider"
     release.set()
     await hung
+
+
+async def test_calls_beyond_the_threads_wait_as_coroutines_without_retry_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call builds its retry state and queues for a thread only once it has one of the loop's call slots."""
+    release = threading.Event()
+    running = 0
+    most_running = 0
+
+    def answer(action: str, params: dict[str, Any]) -> dict[str, Any]:
+        nonlocal running, most_running
+        running += 1
+        most_running = max(most_running, running)
+        release.wait(10)
+        running -= 1
+        return {}
+
+    built = 0
+    async_retrying = RetryPolicy.async_retrying
+
+    def counting(self: RetryPolicy, **kwargs: Any) -> Any:
+        nonlocal built
+        built += 1
+        return async_retrying(self, **kwargs)
+
+    monkeypatch.setattr(RetryPolicy, "async_retrying", counting)
+    hook = hook_answering(answer)
+    calls = [asyncio.ensure_future(hook.acall("GetWorkflowInstance", {"Id": n})) for n in range(5 * pool.MAX_THREADS)]
+    await asyncio.sleep(0.2)
+    assert built == pool.MAX_THREADS
+    release.set()
+    assert await asyncio.gather(*calls) == [{}] * len(calls)
+    assert built == len(calls)
+    assert most_running <= pool.MAX_THREADS
+
+
+async def test_a_backoff_gives_up_its_call_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls backing off hold no slot: with every slot's call in a backoff, another call is answered at once."""
+    failing = {f"slow{n}": 1 for n in range(pool.MAX_THREADS)}
+    finished: dict[str, float] = {}
+
+    def answer(action: str, params: dict[str, Any]) -> dict[str, Any]:
+        if failing.get(action, 0):
+            failing[action] -= 1
+            raise DataWorksTransientError("503", action=action, status_code=503)
+        finished[action] = time.monotonic()
+        return {}
+
+    hook = hook_answering(answer)
+    monkeypatch.setattr(RetryPolicy, "wait_seconds", lambda self, state: 0.5)
+    start = time.monotonic()
+    slow = [asyncio.ensure_future(hook.acall(action, {})) for action in failing]
+    await asyncio.sleep(0.1)  # every slow call has failed once and is backing off
+    await hook.acall("fast", {})
+    await asyncio.gather(*slow)
+    assert finished["fast"] - start < 0.3 <= min(finished[action] for action in failing) - start
+
+
+async def test_a_cancelled_call_leaves_every_slot_to_the_others() -> None:
+    """Calls cancelled while queued for a slot or backing off give back what they held."""
+    release = threading.Event()
+    running = 0
+
+    def answer(action: str, params: dict[str, Any]) -> dict[str, Any]:
+        nonlocal running
+        if action == "fail":
+            raise DataWorksTransientError("503", action=action, status_code=503)
+        running += 1
+        release.wait(10)
+        running -= 1
+        return {}
+
+    hook = hook_answering(answer)
+    backing_off = asyncio.ensure_future(hook.acall("fail", {}))
+    holding = [asyncio.ensure_future(hook.acall("hold", {})) for _ in range(pool.MAX_THREADS)]
+    queued = asyncio.ensure_future(hook.acall("hold", {}))
+    await asyncio.sleep(0.1)
+    backing_off.cancel()
+    queued.cancel()
+    release.set()
+    await asyncio.gather(*holding)
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    release.clear()
+    again = [asyncio.ensure_future(hook.acall("hold", {})) for _ in range(pool.MAX_THREADS)]
+    await asyncio.sleep(0.1)
+    assert running == pool.MAX_THREADS  # every slot came back: all of them are being answered at once
+    release.set()
+    await asyncio.gather(*again)
+    places = pool._slots[asyncio.get_running_loop()]
+    for _ in range(pool.MAX_THREADS):
+        await places.acquire()
+    assert places.locked()  # and none was given back twice
