@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_dataworks.exceptions import DataWorksDataQualityCheckFailed, DataWorksWaitTimeout
 from airflow_provider_dataworks.status import DataQualityScanRunStatus
@@ -15,7 +15,7 @@ from airflow_provider_dataworks.waits.outcome import ERROR, TIMEOUT
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airflow_provider_dataworks.task_base import DataWorksTaskMixin
+    from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
     from airflow_provider_dataworks.waits.outcome import WaitOutcome
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,19 @@ def gate(run: dict[str, Any], *, fail_on_warn: bool, console: str, log_tail: Cal
     )
 
 
+class GatingTask(Protocol):
+    """What the gate reads of the Airflow task it ends (an operator or sensor of task_base)."""
+
+    @property
+    def hook(self) -> DataWorksHook: ...
+
+    def limits(self) -> str: ...
+
+    def console(self, instance_id: Any = None) -> str: ...
+
+
 def finish_scan_run(
-    task: DataWorksTaskMixin, outcome: WaitOutcome, *, fail_on_warn: bool, run_id: int | None
+    task: GatingTask, outcome: WaitOutcome, *, fail_on_warn: bool, run_id: int | None
 ) -> dict[str, Any]:
     """The verdict of a finished wait on a scan run: the run dict with its per-rule results, or the gate's failure;
     a timeout or an error ends the task with its reason. Shared by the operator and the sensor."""
