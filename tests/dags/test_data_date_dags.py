@@ -20,10 +20,25 @@ def emu(dataworks_emulator, monkeypatch):
     return dataworks_emulator
 
 
-def daily_ids(emu, first: str, last: str) -> dict[str, int]:
-    """DataWorks' daily instances of workflow 601 (scheduled 00:30 the next day), by data date."""
-    ids = emu.add_scheduled_workflow(601, "dws_sales_daily", biz_dates=f"{first}..{last}", statuses=["Success"])
+def daily_ids(emu, first: str, last: str, at: str = "00:30") -> dict[str, int]:
+    """DataWorks' daily instances of workflow 601 (scheduled at `at` the next day), by data date."""
+    ids = emu.add_scheduled_workflow(601, "dws_sales_daily", at=at, biz_dates=f"{first}..{last}", statuses=["Success"])
     return dict(zip(_days(first, last), ids, strict=True))
+
+
+def _clear_of_midnight_utc8() -> datetime:
+    """Now, after waiting out the last 30 s before midnight in DataWorks' zone (UTC+8), so that the test and the run
+    it starts agree on the date."""
+    now = datetime.now(UTC)
+    to_midnight = (
+        86400
+        - (
+            now.astimezone(UTC8) - now.astimezone(UTC8).replace(hour=0, minute=0, second=0, microsecond=0)
+        ).total_seconds()
+    )
+    if to_midnight < 30:
+        time.sleep(to_midnight + 1)
+    return datetime.now(UTC)
 
 
 def _days(first: str, last: str) -> list[str]:
@@ -51,10 +66,11 @@ def test_same_instance_on_both_timetables(dag_id, run_dag, emu):
 
 
 def test_manual_run_without_logical_date(run_dag, emu):
-    due = datetime.now(UTC)
+    due = _clear_of_midnight_utc8()
     data_date = (due.astimezone(UTC8).date() - timedelta(days=1)).isoformat()
     day_before = (due.astimezone(UTC8).date() - timedelta(days=2)).isoformat()
-    ids = daily_ids(emu, day_before, data_date)
+    # scheduled at 00:00, not 00:30: a run due between 00:00 and 00:30 UTC+8 would find yesterday's instance NotRun
+    ids = daily_ids(emu, day_before, data_date, at="00:00")
     result = run_dag("dataworks_dates_cron_trigger", logical_date=None)
     assert result.state == "success", result
     assert result.logical_date is None
