@@ -66,6 +66,11 @@ def data_date_of_daily_run(now: datetime):
     return due.astimezone(SHANGHAI).date() - timedelta(days=1)
 
 
+def data_date_of_unscheduled_run(now: datetime):
+    """The data date a manual run of a DAG without a schedule gates on: its interval ends now on both lines."""
+    return now.astimezone(SHANGHAI).date() - timedelta(days=1)
+
+
 def scheduled_instance(emulator, workflow_id: int, data_date) -> dict:
     from dataworks_emulator.models.state import to_biz_date_ms
 
@@ -169,7 +174,7 @@ def test_data_quality_example(deferrable, run_dag, examples_world, caplog, capsy
     assert (scan_run["Status"], [r["Status"] for r in scan_run["Results"]]) == ("Pass", ["Pass", "Pass"])
     assert result.xcom("check_orders", key="data_quality_scan_run_id") == scan_run["Id"]
     (create,) = emu.calls("CreateDataQualityScanRun")
-    midnight = datetime.combine(data_date_of_daily_run(now), datetime.min.time(), tzinfo=SHANGHAI)
+    midnight = datetime.combine(data_date_of_unscheduled_run(now), datetime.min.time(), tzinfo=SHANGHAI)
     trigger_time = str(int(midnight.timestamp() * 1000))
     assert json.loads(create.params["Parameters"]) == [{"Name": "triggerTime", "Value": trigger_time}]
     assert result.xcom("check_scheduled_scan")["Id"] == 3001
