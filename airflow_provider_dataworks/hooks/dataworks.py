@@ -78,8 +78,8 @@ _lookups: dict[tuple[str, str | None], FanOut[ConnectionSettings]] = {}
 async def _one_lookup_at_a_time(
     key: tuple[str, str | None], lookup: Callable[[], Awaitable[ConnectionSettings]]
 ) -> ConnectionSettings:
-    """The settings of connection `key`: joins a lookup already under way on this loop, else starts one (without
-    this, 1,000 waits starting at once stalled the loop for 320 to 390 ms: `./dev bench`'s ablation)."""
+    """The settings of connection `key`: joins a lookup already under way on this loop, else starts one (what
+    that is worth when 1,000 waits start at once: `./dev bench`'s ablation, docs/benchmarks.md)."""
     shared = _lookups.get(key)
     if shared is None or shared.done() or shared.loop is not asyncio.get_running_loop():
         shared = _lookups[key] = FanOut(lookup())

@@ -4,7 +4,7 @@ Not the event loop's default executor: that one is shared with every other trigg
 DataWorks endpoint could starve them. Threads here only run one SDK attempt each and never sleep through a
 backoff (retries await theirs on the loop), so a few threads serve many waits.
 
-Calls of one event loop take a `call_slot` first, as many as there are threads: a call waiting for a thread is a
+Calls of one event loop take a `CallSlot` first, as many as there are threads: a call waiting for a thread is a
 bare coroutine, not a queued future with its retry state. 1,000 waits starting together otherwise held about 36
 objects per queued call, which outlived their calls in the collector's oldest generation (`./dev bench`).
 """

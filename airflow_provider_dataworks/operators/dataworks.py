@@ -15,6 +15,7 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWaitTimeout,
 )
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.status import ERROR, FAILURE, TIMEOUT
 from airflow_provider_dataworks.task_base import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.compat import BaseOperator, conf
 from airflow_provider_dataworks.utils.quota import check_poll_interval, warn_if_over_daily_quota
@@ -340,7 +341,6 @@ class DataWorksRunWorkflowOperator(DataWorksTaskMixin, BaseOperator):
             describe_failed_tasks,
         )
         from airflow_provider_dataworks.waits.kinds import WORKFLOW
-        from airflow_provider_dataworks.waits.outcome import ERROR, FAILURE, TIMEOUT
 
         if outcome.status == TIMEOUT:
             pending = outcome.pending_ids or self.workflow_instance_ids

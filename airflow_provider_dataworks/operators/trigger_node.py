@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.sensors.dataworks import DEFAULT_POKE_INTERVAL, DataWorksTaskInstanceSensor
-from airflow_provider_dataworks.status import BEFORE_TRIGGER, TRIGGER_NODE_TYPE
+from airflow_provider_dataworks.status import BEFORE_TRIGGER, TIMEOUT, TRIGGER_NODE_TYPE
 from airflow_provider_dataworks.waits.kinds import TRIGGER_NODE, WORKFLOW
 
 if TYPE_CHECKING:
@@ -126,8 +126,6 @@ class DataWorksTriggerNodeOperator(DataWorksTaskInstanceSensor):
 
     def _complete(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         """Resume after a wait: fire the ready instance, or defer again until its workflow instance finishes."""
-        from airflow_provider_dataworks.waits.outcome import TIMEOUT
-
         if outcome.status == TIMEOUT:
             return super()._complete(context, outcome)
         if outcome.ids_kwarg == WORKFLOW.ids_kwarg:  # the wait for the downstream nodes ended

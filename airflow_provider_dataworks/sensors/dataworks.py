@@ -17,6 +17,7 @@ from airflow_provider_dataworks.exceptions import (
     DataWorksWorkflowInstanceFailed,
 )
 from airflow_provider_dataworks.links.dataworks import CONSOLE_URL_XCOM_KEY, DataWorksConsoleLink
+from airflow_provider_dataworks.status import FAILURE, TIMEOUT
 from airflow_provider_dataworks.task_base import DEFAULT_CONN_ID, TRIGGER_FAILED, DataWorksTaskMixin, is_blank
 from airflow_provider_dataworks.utils.compat import (
     AirflowSensorTimeout,
@@ -234,8 +235,6 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
 
     def _result(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
         """The succeeded instance; a failed one fails the task, or skips it with `soft_fail` (in every mode)."""
-        from airflow_provider_dataworks.waits.outcome import FAILURE
-
         details = self._failure_details(context, outcome) if outcome.status == FAILURE else ""
         try:
             return outcome.instances_or_raise(self.kind, self.console(), details, self.hook.settings.zone)[0]
@@ -346,8 +345,6 @@ class DataWorksInstanceSensorBase(DataWorksTaskMixin, BaseSensorOperator):
             return self._complete(context, outcome)
 
     def _complete(self, context: Context, outcome: WaitOutcome) -> dict[str, Any]:
-        from airflow_provider_dataworks.waits.outcome import TIMEOUT
-
         if outcome.status == TIMEOUT:
             waited = outcome.pending_ids or self._known_instance_id() or getattr(self, self.kind.lookup_argument)
             raise AirflowSensorTimeout(

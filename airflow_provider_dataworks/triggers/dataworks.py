@@ -16,10 +16,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_dataworks.exceptions import DataWorksAPIError, DataWorksConfigError
 from airflow_provider_dataworks.hooks.dataworks import DataWorksHook
+from airflow_provider_dataworks.status import TIMEOUT
 from airflow_provider_dataworks.utils.quota import min_poll_interval
 from airflow_provider_dataworks.waits.kinds import DATA_QUALITY, TASK, WORKFLOW, InstanceKind
 from airflow_provider_dataworks.waits.loop import find_instance_when_created, wait_for_instances
-from airflow_provider_dataworks.waits.outcome import TIMEOUT, WaitOutcome
+from airflow_provider_dataworks.waits.outcome import WaitOutcome
 from airflow_provider_dataworks.waits.polling import SharedReader
 from airflow_provider_dataworks.waits.reachability import Reachability
 

@@ -2,9 +2,8 @@
 
 A thousand triggers awaiting one future (a connection lookup, a shared poll's answer) all wake in the same loop
 iteration and each runs its next step there. A `FanOut` wakes its waiters `SLICE` at a time and yields to the loop
-in between: without it, 1,000 waits stalled the loop for 160 to 290 ms, with it 40 to 65 ms (outside full garbage
-collections; `./dev bench`'s ablation, docs/benchmarks.md). Cancelling a waiter cancels only its own wait, never
-the shared work.
+in between (what that is worth for 1,000 waits: `./dev bench`'s ablation, docs/benchmarks.md). Cancelling a
+waiter cancels only its own wait, never the shared work.
 """
 
 from __future__ import annotations

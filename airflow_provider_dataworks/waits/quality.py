@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_dataworks.exceptions import DataWorksDataQualityCheckFailed, DataWorksWaitTimeout
-from airflow_provider_dataworks.status import DataQualityScanRunStatus
-from airflow_provider_dataworks.waits.outcome import ERROR, TIMEOUT
+from airflow_provider_dataworks.status import ERROR, TIMEOUT, DataQualityScanRunStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable
