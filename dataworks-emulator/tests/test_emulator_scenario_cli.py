@@ -134,16 +134,28 @@ def client_for(connection: dict[str, Any], make_client: Any) -> Any:
     return make_client(Target)
 
 
-def test_cli_serves_the_demo_scenario_with_the_secret_masked_in_its_banner(make_client: Any) -> None:
-    from alibabacloud_dataworks_public20240518 import models
-
-    with subprocess.Popen(
-        [*CLI, "--scenario", "demo", "--port", "0"],
+def serving_demo(*options: str) -> subprocess.Popen[str]:
+    """The command serving the bundled demo scenario on a free port, its output unbuffered."""
+    return subprocess.Popen(
+        [*CLI, "--scenario", "demo", "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    ) as process:
+    )
+
+
+def assert_serves_the_demo(connection: dict[str, Any], make_client: Any) -> None:
+    """The real SDK, through `connection`, reads the demo scenario's instance 1002."""
+    from alibabacloud_dataworks_public20240518 import models
+
+    client = client_for(connection, make_client)
+    instance = client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=1002)).body.workflow_instance
+    assert instance.name == "daily_inventory_sync"
+
+
+def test_cli_serves_the_demo_scenario_with_the_secret_masked_in_its_banner(make_client: Any) -> None:
+    with serving_demo() as process:
         try:
             assert process.stdout is not None
             banner, masked, hint = (process.stdout.readline() for _ in range(3))
@@ -163,9 +175,7 @@ def test_cli_serves_the_demo_scenario_with_the_secret_masked_in_its_banner(make_
             connection = connection_from_export_line(printed.stdout)
             assert connection["password"] == DEFAULT_ACCESS_KEY_SECRET
             assert connection == {**shown, "password": DEFAULT_ACCESS_KEY_SECRET}
-            client = client_for(connection, make_client)
-            instance = client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=1002)).body.workflow_instance
-            assert instance.name == "daily_inventory_sync"
+            assert_serves_the_demo(connection, make_client)
         finally:
             process.terminate()
             _, stderr = process.communicate(timeout=10)
@@ -204,22 +214,12 @@ def test_cli_print_connection_prints_an_export_line_to_eval() -> None:
 
 def test_cli_print_connection_with_port_0_serves_and_prints_the_bound_port(make_client: Any) -> None:
     """Port 0 is known only once the server listens: the command serves, and prints the line once it does."""
-    from alibabacloud_dataworks_public20240518 import models
-
-    with subprocess.Popen(
-        [*CLI, "--scenario", "demo", "--port", "0", "--print-connection"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    ) as process:
+    with serving_demo("--print-connection") as process:
         try:
             assert process.stdout is not None
             connection = connection_from_export_line(process.stdout.readline())
             assert int(connection["host"].rsplit(":", 1)[1]) > 0
-            client = client_for(connection, make_client)  # listening already, on that port
-            instance = client.get_workflow_instance(models.GetWorkflowInstanceRequest(id=1002)).body.workflow_instance
-            assert instance.name == "daily_inventory_sync"
+            assert_serves_the_demo(connection, make_client)  # listening already, on that port
         finally:
             process.terminate()
             stdout, stderr = process.communicate(timeout=10)
