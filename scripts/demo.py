@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -107,8 +106,6 @@ def show_event_driven_run(emulator: DataWorksEmulator, migrated: Path) -> bool:
     shutil.rmtree(home, ignore_errors=True)
     airflow = AirflowProcesses.prepare(home, emulator.connection_json(), poll_interval=1.0)
     shutil.copy(migrated, home / "airflow.db")
-    with sqlite3.connect(home / "airflow.db") as db:  # the examples' in-line deferrals left their trigger rows
-        db.execute("DELETE FROM trigger")
     emulator.reset_calls()
     airflow.start()
     try:
@@ -154,6 +151,7 @@ def run_examples(line: str, venv: Path) -> bool:
     from dataworks_emulator import DataWorksEmulator
 
     home = AIRFLOW_HOME / line.lower().replace(" ", "-")
+    shutil.rmtree(home, ignore_errors=True)  # a fresh metadata DB: a rerun's migrate would keep the last run's rows
     with DataWorksEmulator(SCENARIO) as emulator:
         env = airflow_env(emulator.connection_json(), home)
         banner(f"{line}: airflow db migrate (SQLite metadata DB in {home.relative_to(ROOT)})")
